@@ -1,0 +1,25 @@
+"""Gunicorn settings: bind, workers, and the one designated worker that runs the scheduler.
+
+Every worker tries a non-blocking file lock after it has loaded the app; the winner runs the
+scheduler, the others keep retrying in the background, so when the holder dies a surviving
+worker (or its replacement) takes over. The master never runs it (no `--preload` needed).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker):
+    """Designate this worker as the scheduler's host if it wins the lock."""
+    from scrapersky.schedulers.runner import start_designated_scheduler
+
+    start_designated_scheduler(worker.wsgi)

@@ -1,0 +1,95 @@
+"""ScraperSky email scanner: find the contact addresses a website publishes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from scrapersky.config import PROJECT_ROOT, build_config, database_uri, engine_options
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: config, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SCRAPERSKY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    register_config(app, test_config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_dev_scheduler(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Layer config: defaults, then the environment and `.env`, then test overrides."""
+    if test_config is None:
+        load_dotenv(PROJECT_ROOT / ".env", override=False)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(build_config(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+        if "DATABASE_URL" in test_config:
+            uri = database_uri(test_config["DATABASE_URL"], app.instance_path)
+            app.config.update(SQLALCHEMY_DATABASE_URI=uri, SQLALCHEMY_ENGINE_OPTIONS=engine_options(uri))
+
+
+def register_logging(app: Flask) -> None:
+    """Send log lines to stderr, one format for every module."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("scrapersky").setLevel(app.config["LOG_LEVEL"].upper())
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from scrapersky import models  # noqa: F401  (register tables)
+    from scrapersky.extensions import configure_sqlite, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the JSON API and the HTML dashboard."""
+    from scrapersky.blueprints import dashboard, email_scanner
+
+    app.register_blueprint(email_scanner.bp)
+    app.register_blueprint(dashboard.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer every API error in one JSON shape."""
+    from scrapersky.blueprints.errors import register_error_handlers, register_not_found_handler
+
+    register_error_handlers(app)
+    register_not_found_handler(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add `scan`, `extract` and `worker` (Flask-Migrate adds `db`)."""
+    from scrapersky.cli import extract_command, scan_command, worker_command
+
+    for command in (scan_command, extract_command, worker_command):
+        app.cli.add_command(command)
+
+
+def register_dev_scheduler(app: Flask) -> None:
+    """Under `flask run`, run the scheduler in the serving process, never the reloader's parent."""
+    from scrapersky.schedulers.runner import is_dev_server_child, start_designated_scheduler
+
+    if is_dev_server_child():
+        start_designated_scheduler(app)

@@ -1,0 +1,1 @@
+"""HTTP blueprints: the JSON API and the HTML dashboard."""

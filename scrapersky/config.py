@@ -1,0 +1,114 @@
+"""Settings: defaults, overridden by the environment (and `.env`), then by test config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_USER_AGENT = (
+    "ScraperSkyEmailScanner/0.1 (+https://github.com/scrapersky/email-scanner; "
+    "finds published contact addresses; obeys robots.txt)"
+)
+
+
+def parse_bool(value: str) -> bool:
+    """Read a boolean setting: true/false, yes/no, on/off, 1/0."""
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def parse_positive_float(value: str) -> float:
+    """Read a number that must be greater than zero."""
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"must be greater than 0, got {value!r}")
+    return number
+
+
+def parse_positive_int(value: str) -> int:
+    """Read a whole number that must be at least 1."""
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"must be at least 1, got {value!r}")
+    return number
+
+
+# name -> (default, parser). `.env.example` lists exactly these keys.
+SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
+    "DATABASE_URL": ("", str),
+    "SECRET_KEY": ("dev-only-change-me", str),
+    "LOG_LEVEL": ("INFO", str),
+    "EMAIL_SCAN_SCHEDULER_ENABLED": (True, parse_bool),
+    "EMAIL_SCAN_SCHEDULER_INTERVAL_MINUTES": (1.0, parse_positive_float),
+    "EMAIL_SCAN_SCHEDULER_BATCH_SIZE": (10, parse_positive_int),
+    "EMAIL_SCAN_CONCURRENCY": (2, parse_positive_int),
+    "EMAIL_SCAN_JOB_LEASE_SECONDS": (600, parse_positive_int),
+    "EMAIL_SCAN_MAX_ATTEMPTS": (3, parse_positive_int),
+    "EMAIL_SCAN_MAX_PAGES": (25, parse_positive_int),
+    "EMAIL_SCAN_MAX_DEPTH": (3, parse_positive_int),
+    "EMAIL_SCAN_REQUEST_TIMEOUT_SECONDS": (10.0, parse_positive_float),
+    "EMAIL_SCAN_WALL_TIME_SECONDS": (300.0, parse_positive_float),
+    "EMAIL_SCAN_MAX_PAGE_BYTES": (2_000_000, parse_positive_int),
+    "EMAIL_SCAN_MAX_TOTAL_BYTES": (30_000_000, parse_positive_int),
+    "EMAIL_SCAN_PER_HOST_CONCURRENCY": (2, parse_positive_int),
+    "EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS": (False, parse_bool),
+    "EMAIL_SCAN_USER_AGENT": (DEFAULT_USER_AGENT, str),
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment has a value we cannot use."""
+
+
+def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return every setting, parsed, from the environment or its default."""
+    settings: dict[str, Any] = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            settings[name] = default
+            continue
+        try:
+            settings[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name}={raw!r} is invalid: {exc}") from exc
+    return settings
+
+
+def database_uri(database_url: str, instance_path: str) -> str:
+    """Return the SQLAlchemy URI: DATABASE_URL, or SQLite in the instance folder."""
+    if not database_url:
+        return f"sqlite:///{Path(instance_path) / 'scrapersky.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return database_url
+
+
+def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the Flask config mapping derived from the environment."""
+    settings = load_settings(os.environ if environ is None else environ)
+    uri = database_uri(settings["DATABASE_URL"], instance_path)
+    settings.update(
+        SQLALCHEMY_DATABASE_URI=uri,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(uri),
+        MAX_CONTENT_LENGTH=1_000_000,
+        SCHEDULER_LOCK_FILE=str(Path(instance_path) / "scheduler.lock"),
+    )
+    return settings
+
+
+def engine_options(uri: str) -> dict[str, Any]:
+    """Return engine options suited to the database kind."""
+    if uri.startswith("sqlite"):
+        # Wait for a lock instead of failing at once; check_same_thread off for the pool.
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}

@@ -1,0 +1,1 @@
+"""Schedulers: the polling job that claims and runs pending scans."""

@@ -1,0 +1,1 @@
+"""Scraping: fetching (HTTP, SSRF guard, robots), crawling (frontier) and email extraction."""

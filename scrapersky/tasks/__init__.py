@@ -1,0 +1,1 @@
+"""Background tasks run by the scheduler (and by the CLI)."""

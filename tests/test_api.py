@@ -1,0 +1,146 @@
+"""The JSON API: submit, validation, dedupe, status, job list and contact export."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from scrapersky.extensions import db
+from scrapersky.models import Job, TaskStatus
+
+SUBMIT = "/api/v3/email-scan/scan/website"
+
+
+def count_jobs(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Job))
+
+
+def test_submit_records_pending_job_and_answers_202(client, app):
+    response = client.post(SUBMIT, json={"url": "https://Example.ORG:443/about?x=1"})
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["status"] == "PENDING"
+    assert body["domain"] == "example.org"
+    assert body["deduplicated"] is False
+    assert body["status_url"] == f"/api/v3/email-scan/scan/status/{body['job_id']}"
+    with app.app_context():
+        job = db.session.scalars(select(Job)).one()
+        assert (job.job_type, job.status, job.attempts) == ("email_scan", "PENDING", 0)
+        assert job.start_url == "https://example.org/"
+
+
+def test_submit_never_starts_a_scan(client, app, test_site):
+    client.post(SUBMIT, json={"url": test_site.url})
+    assert test_site.requests == []
+    status = client.get(client.post(SUBMIT, json={"url": test_site.url}).json["status_url"])
+    assert status.json["status"] == "PENDING"
+
+
+@pytest.mark.parametrize("payload", [{"domain": "bücher.de"}, {"url": "http://xn--bcher-kva.de/"}])
+def test_idn_sites_are_stored_in_ascii(client, payload):
+    response = client.post(SUBMIT, json=payload)
+    assert response.status_code == 202
+    assert response.json["domain"] == "xn--bcher-kva.de"
+
+
+def test_active_job_for_same_site_is_returned(client, app):
+    first = client.post(SUBMIT, json={"url": "https://acme.dev"}).get_json()
+    for variant in ({"domain": "www.ACME.dev"}, {"url": "http://acme.dev/contact"}):
+        again = client.post(SUBMIT, json=variant)
+        assert again.status_code == 202
+        assert again.json["job_id"] == first["job_id"]
+        assert again.json["deduplicated"] is True
+    assert count_jobs(app) == 1
+
+
+def test_finished_job_does_not_block_a_new_scan(client, app):
+    first = client.post(SUBMIT, json={"domain": "acme.dev"}).json
+    with app.app_context():
+        job = db.session.scalars(select(Job)).one()
+        job.status = TaskStatus.COMPLETE.value
+        db.session.commit()
+    second = client.post(SUBMIT, json={"domain": "acme.dev"}).json
+    assert second["job_id"] != first["job_id"] and second["deduplicated"] is False
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "url"),
+        ({"url": ""}, "url"),
+        ({"url": "ftp://example.com"}, "url"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"url": "not a url"}, "url"),
+        ({"url": "https://" + "a" * 10_000 + ".com"}, "url"),
+        ({"url": 42}, "url"),
+        ({"url": "https://user:pw@example.com"}, "url"),
+        ({"url": "https://exa mple.com"}, "url"),
+        ({"url": "https://localhost_1/"}, "url"),
+        ({"domain": "https://example.com"}, "domain"),
+        ({"domain": "nodots"}, "domain"),
+        ({"url": "https://a.com", "domain": "a.com"}, "_schema"),
+        ({"url": "https://a.com", "extra": 1}, "extra"),
+    ],
+)
+def test_bad_input_gets_422_naming_the_field(client, app, payload, field):
+    response = client.post(SUBMIT, json=payload)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in error["details"]
+    assert count_jobs(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [("{not json", "application/json"), ('["https://a.com"]', "application/json"),
+     ("url=https://a.com", "application/x-www-form-urlencoded"), ("null", "application/json")],
+)
+def test_body_that_is_not_a_json_object_gets_400(client, app, data, content_type):
+    response = client.post(SUBMIT, data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    assert count_jobs(app) == 0
+
+
+def test_status_reports_the_job(client):
+    job_id = client.post(SUBMIT, json={"domain": "acme.dev"}).json["job_id"]
+    body = client.get(f"/api/v3/email-scan/scan/status/{job_id}").get_json()
+    assert body["job_id"] == job_id
+    assert body["job_type"] == "email_scan"
+    assert body["status"] == "PENDING"
+    assert body["progress"] == 0
+    assert body["attempts"] == 0
+    assert body["started_at"] is None and body["finished_at"] is None
+    assert body["result"] == {"emails": [], "pages_scanned": 0, "contacts_found": 0}
+    assert body["created_at"].endswith("+00:00")
+
+
+def test_status_of_unknown_job_is_404_and_malformed_id_400(client):
+    unknown = client.get(f"/api/v3/email-scan/scan/status/{uuid.uuid4()}")
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"]["code"] == "not_found"
+    malformed = client.get("/api/v3/email-scan/scan/status/not-a-job")
+    assert malformed.status_code == 400
+    assert "job_id" in malformed.get_json()["error"]["details"]
+
+
+def test_unknown_api_route_and_wrong_method_answer_in_the_json_error_shape(client):
+    assert client.get("/api/v3/email-scan/nope").get_json()["error"]["code"] == "not_found"
+    wrong = client.get(SUBMIT)
+    assert wrong.status_code == 405
+    assert set(wrong.get_json()["error"]) == {"code", "message", "details"}
+
+
+def test_job_list_filters_by_status_and_paginates(client):
+    for n in range(3):
+        client.post(SUBMIT, json={"domain": f"site{n}.dev"})
+    listed = client.get("/api/v3/email-scan/jobs?per_page=2").get_json()
+    assert listed["total"] == 3 and len(listed["jobs"]) == 2
+    assert listed["jobs"][0]["domain"] == "site2.dev"
+    assert client.get("/api/v3/email-scan/jobs?status=RUNNING").json["total"] == 0
+    bad = client.get("/api/v3/email-scan/jobs?status=SLEEPING")
+    assert bad.status_code == 422 and "status" in bad.json["error"]["details"]

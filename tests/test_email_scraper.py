@@ -1,0 +1,123 @@
+"""The scan task against loopback sites: found addresses, stored rows, failure reasons."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy import func, select
+
+from scrapersky.extensions import db
+from scrapersky.models import Contact, Job, Page
+from scrapersky.models.job import claim_job, submit_scan
+from scrapersky.sites import parse_site
+from scrapersky.tasks.email_scraper import scan_website_for_emails
+from tests.sites import serve_site
+
+
+def queue_and_claim(app, url: str) -> str:
+    """Queue a job for a URL and claim it, as the scheduler would; return its job_id."""
+    site = parse_site(url)
+    with app.app_context():
+        job, _ = submit_scan(db.session, site.key, site.start_url, "tester")
+        assert claim_job(db.session, job.id, "test-worker")
+        job_id = job.job_id
+        db.session.remove()
+    return job_id
+
+
+def run_scan(app, url: str) -> Job:
+    job_id = queue_and_claim(app, url)
+    with app.app_context():
+        scan_website_for_emails(job_id, "tester")
+        return db.session.scalars(select(Job).where(Job.job_id == job_id)).one()
+
+
+def test_scan_finds_addresses_across_the_site(app, test_site):
+    job = run_scan(app, test_site.url)
+    assert job.status == "COMPLETE", job.error
+    assert job.progress == 1.0
+    assert job.finished_at is not None
+    assert job.result_data["emails"] == [
+        "info@acme.dev", "maria.lopez@acme.dev", "press@acme.dev", "sales@acme.dev"]
+    assert job.result_data["pages_scanned"] == 3
+    assert job.result_data["contacts_found"] == 4
+    assert not any("elsewhere" in path for path in test_site.requests)
+    with app.app_context():
+        contact = db.session.scalars(select(Contact).where(Contact.email == "sales@acme.dev")).one()
+        assert contact.source_url == test_site.url + "contact"
+        assert "Sales" in contact.context
+        mailto = db.session.scalars(select(Contact).where(Contact.email == "info@acme.dev")).one()
+        assert mailto.method == "mailto"
+
+
+def test_rescan_adds_no_duplicates(app, test_site):
+    run_scan(app, test_site.url)
+    second = run_scan(app, test_site.url)
+    assert second.status == "COMPLETE"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == 4
+        assert db.session.scalar(select(func.count()).select_from(Page)) == 3
+        contacts = db.session.scalars(select(Contact)).all()
+        assert {c.source_job_id for c in contacts} == {second.id}
+
+
+def test_scan_stays_within_max_pages(app, app_config):
+    pages = {"/": ("text/html", "".join(f'<a href="/p{n}">p{n}</a>' for n in range(30)))}
+    pages.update({f"/p{n}": ("text/html", f"<p>p{n}@acme.dev</p>") for n in range(30)})
+    app.config["EMAIL_SCAN_MAX_PAGES"] = 4
+    with serve_site(pages) as site:
+        job = run_scan(app, site.url)
+    assert job.status == "COMPLETE"
+    assert job.result_data["pages_scanned"] <= 4
+    assert len([p for p in site.requests if p.startswith("/p")]) <= 3
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("pages", "reason"),
+    [
+        ({"/": (404, "text/html", "<h1>gone</h1>")}, "404"),
+        ({"/": (500, "text/html", "<h1>oops</h1>")}, "500"),
+        ({"/": ("application/pdf", b"%PDF-1.4 binary")}, "HTML"),
+    ],
+)
+def test_unusable_start_page_fails_the_job_with_its_reason(app, pages, reason):
+    with serve_site(pages) as site:
+        job = run_scan(app, site.url)
+    assert job.status == "FAILED"
+    assert reason in job.error
+
+
+def test_refused_connection_fails_the_job(app):
+    job = run_scan(app, f"http://127.0.0.1:{free_port()}/")
+    assert job.status == "FAILED"
+    assert "refused" in job.error.lower()
+
+
+def test_unresolvable_host_fails_the_job(app):
+    job = run_scan(app, "http://nosuchhost.invalid/")
+    assert job.status == "FAILED"
+    assert "dns" in job.error.lower() or "resolve" in job.error.lower()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_private_addresses_are_refused_by_default(app, test_site, host):
+    app.config["EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS"] = False
+    job = run_scan(app, test_site.url.replace("127.0.0.1", host))
+    assert job.status == "FAILED"
+    assert "not allowed" in job.error
+    assert test_site.requests == []
+
+
+def test_scan_of_job_that_is_not_running_does_nothing(app, test_site):
+    site = parse_site(test_site.url)
+    with app.app_context():
+        job, _ = submit_scan(db.session, site.key, site.start_url, "tester")
+        assert scan_website_for_emails(job.job_id, "tester") == "PENDING"
+    assert test_site.requests == []
