@@ -40,7 +40,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
         if "DATABASE_URL" in test_config:
             uri = database_uri(test_config["DATABASE_URL"], app.instance_path)
-            app.config.update(SQLALCHEMY_DATABASE_URI=uri, SQLALCHEMY_ENGINE_OPTIONS=engine_options(uri))
+            app.config.update(
+                SQLALCHEMY_DATABASE_URI=uri, SQLALCHEMY_ENGINE_OPTIONS=engine_options(uri)
+            )
 
 
 def register_logging(app: Flask) -> None:
@@ -65,10 +67,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the JSON API and the HTML dashboard."""
-    from scrapersky.blueprints import dashboard, email_scanner
+    from scrapersky.blueprints import dashboard, email_scanner, health
 
     app.register_blueprint(email_scanner.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(health.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

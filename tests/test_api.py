@@ -144,3 +144,9 @@ def test_job_list_filters_by_status_and_paginates(client):
     assert client.get("/api/v3/email-scan/jobs?status=RUNNING").json["total"] == 0
     bad = client.get("/api/v3/email-scan/jobs?status=SLEEPING")
     assert bad.status_code == 422 and "status" in bad.json["error"]["details"]
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}

@@ -17,7 +17,6 @@ from scrapersky.models import Job, TaskStatus
 from scrapersky.models.job import claim_job, submit_scan
 from scrapersky.schedulers import email_scan_scheduler
 from scrapersky.schedulers.email_scan_scheduler import process_pending_email_scans
-from tests.sites import serve_site
 
 SUBMIT = "/api/v3/email-scan/scan/website"
 CLAIMER = Path(__file__).with_name("claimer.py")

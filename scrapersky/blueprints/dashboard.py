@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -61,11 +62,20 @@ def job_detail(job_id: str):
                            pages=list(pages), refresh=refresh)
 
 
-def render_dashboard(form: ScanForm):
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """Show the form again with the reason instead of a bare 400 page."""
+    if request.path.startswith("/api/"):
+        return error
+    return render_dashboard(ScanForm(), csrf_error=f"Not submitted: {error.description}"), 400
+
+
+def render_dashboard(form: ScanForm, csrf_error: str | None = None):
     """Render the dashboard, refreshing itself while jobs are queued or running."""
     page = request.args.get("page", 1, type=int) or 1
     jobs = list_jobs(db.session, None, max(page, 1), JOBS_PER_PAGE)
     counts = count_jobs_by_status(db.session)
     active = any(counts.get(status, 0) for status in TaskStatus.active())
     return render_template("dashboard.html", form=form, jobs=jobs, counts=counts,
-                           statuses=list(TaskStatus), refresh=REFRESH_SECONDS if active else None)
+                           statuses=list(TaskStatus), csrf_error=csrf_error,
+                           refresh=REFRESH_SECONDS if active else None)
