@@ -16,6 +16,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# The control socket lives at one path per user, so several servers on one machine (tests,
+# side-by-side deployments) would fight over it; nothing here uses it.
+control_socket_disable = True
 
 
 def post_worker_init(worker):
