@@ -26,3 +26,11 @@ def post_worker_init(worker):
     from scrapersky.schedulers.runner import start_designated_scheduler
 
     start_designated_scheduler(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """On a graceful stop, claim nothing more; running scans get the grace period (keep it
+    under graceful_timeout), then go back to PENDING with their attempt counts."""
+    from scrapersky.schedulers.runner import stop_scheduler
+
+    stop_scheduler(worker.wsgi.config["EMAIL_SCAN_SHUTDOWN_GRACE_SECONDS"])

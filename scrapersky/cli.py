@@ -16,7 +16,8 @@ from flask.cli import with_appcontext
 
 from scrapersky.extensions import db
 from scrapersky.models import TaskStatus
-from scrapersky.models.job import claim_job, find_job, submit_scan
+from scrapersky.models.job import find_job, submit_scan
+from scrapersky.models.job_states import claim_job
 from scrapersky.reports import job_contacts
 from scrapersky.schedulers.email_scan_scheduler import run_job, worker_id
 from scrapersky.schedulers.runner import start_scheduler, stop_scheduler
@@ -38,13 +39,14 @@ def scan_command(url: str, as_json: bool, max_pages: int | None) -> None:
         raise click.BadParameter(str(exc), param_hint="URL") from exc
     if max_pages:
         current_app.config["EMAIL_SCAN_MAX_PAGES"] = max_pages
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     job, _ = submit_scan(db.session, site.key, site.start_url, CLI_USER)
-    if not claim_job(db.session, job.id, worker_id()):
+    claim = claim_job(db.session, job.id, worker_id(), app.config["EMAIL_SCAN_JOB_LEASE_SECONDS"])
+    if claim is None:
         raise click.ClickException(f"a scan of {site.key} is already running (job {job.job_id})")
-    job_pk, job_id = job.id, job.job_id
     db.session.remove()
-    run_job(job_pk, job_id, CLI_USER)
-    job = find_job(db.session, job_id)
+    run_job(app, claim)
+    job = find_job(db.session, claim.job_id)
     output = scan_output(job)
     click.echo(json.dumps(output, indent=2) if as_json else format_scan(output, job.error))
     sys.exit(0 if job.status == TaskStatus.COMPLETE.value else 1)
@@ -116,5 +118,6 @@ def worker_command() -> None:
     click.echo(f"worker polling every {app.config['EMAIL_SCAN_SCHEDULER_INTERVAL_MINUTES']} "
                "minute(s); stop with SIGTERM or Ctrl-C", err=True)
     stop.wait()
-    click.echo("worker stopping: no new claims; waiting for running scans", err=True)
-    stop_scheduler(wait=True)
+    grace = app.config["EMAIL_SCAN_SHUTDOWN_GRACE_SECONDS"]
+    click.echo(f"worker stopping: no new claims; running scans get {grace:g} s", err=True)
+    stop_scheduler(grace)

@@ -51,6 +51,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "EMAIL_SCAN_CONCURRENCY": (2, parse_positive_int),
     "EMAIL_SCAN_JOB_LEASE_SECONDS": (600, parse_positive_int),
     "EMAIL_SCAN_MAX_ATTEMPTS": (3, parse_positive_int),
+    "EMAIL_SCAN_RETRY_BASE_SECONDS": (30.0, parse_positive_float),
+    "EMAIL_SCAN_SHUTDOWN_GRACE_SECONDS": (20.0, parse_positive_float),
     "EMAIL_SCAN_MAX_PAGES": (25, parse_positive_int),
     "EMAIL_SCAN_MAX_DEPTH": (3, parse_positive_int),
     "EMAIL_SCAN_REQUEST_TIMEOUT_SECONDS": (10.0, parse_positive_float),

@@ -150,3 +150,21 @@ def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_cancel_a_pending_job_then_retry_it_as_a_new_job(client):
+    job_id = client.post(SUBMIT, json={"domain": "acme.dev"}).json["job_id"]
+    cancelled = client.post(f"/api/v3/email-scan/jobs/{job_id}/cancel")
+    assert cancelled.status_code == 200
+    assert cancelled.json["status"] == "CANCELLED" and cancelled.json["finished_at"]
+    again = client.post(f"/api/v3/email-scan/jobs/{job_id}/cancel")
+    assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
+    retried = client.post(f"/api/v3/email-scan/jobs/{job_id}/retry")
+    assert retried.status_code == 202
+    assert retried.json["job_id"] != job_id and retried.json["status"] == "PENDING"
+    assert client.post(f"/api/v3/email-scan/jobs/{retried.json['job_id']}/retry").status_code == 409
+
+
+def test_cancel_and_retry_of_unknown_or_malformed_jobs(client):
+    assert client.post(f"/api/v3/email-scan/jobs/{uuid.uuid4()}/cancel").status_code == 404
+    assert client.post("/api/v3/email-scan/jobs/nope/retry").status_code == 400

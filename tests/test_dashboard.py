@@ -97,3 +97,20 @@ def test_contacts_export_csv_and_json(client, app, test_site):
     lines = csv_response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("email,email_type,method,source_url,context")
     assert len(lines) == 5
+
+
+def test_cancel_and_retry_buttons(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = csrf_token(client)
+    client.post("/scan", data={"url": "acme.dev", "csrf_token": token})
+    with app.app_context():
+        job_id = db.session.scalars(select(Job)).one().job_id
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f'action="/jobs/{job_id}/cancel"' in page
+    assert client.post(f"/jobs/{job_id}/cancel").status_code == 400  # no CSRF token
+    done = client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "acme.dev: cancelled" in done and f'action="/jobs/{job_id}/retry"' in done
+    retried = client.post(f"/jobs/{job_id}/retry", data={"csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "acme.dev: queued again" in retried and "PENDING" in retried

@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from scrapersky.extensions import db
 from scrapersky.models import Contact, Job, Page
-from scrapersky.models.job import claim_job, submit_scan
+from scrapersky.models.clock import as_utc, utcnow
+from scrapersky.models.job import submit_scan
+from scrapersky.models.job_states import claim_job, select_pending_job_ids
 from scrapersky.sites import parse_site
 from scrapersky.tasks.email_scraper import scan_website_for_emails
 from tests.sites import serve_site
@@ -83,7 +85,7 @@ def free_port() -> int:
     ("pages", "reason"),
     [
         ({"/": (404, "text/html", "<h1>gone</h1>")}, "404"),
-        ({"/": (500, "text/html", "<h1>oops</h1>")}, "500"),
+        ({"/": (403, "text/html", "<h1>go away</h1>")}, "403"),
         ({"/": ("application/pdf", b"%PDF-1.4 binary")}, "HTML"),
     ],
 )
@@ -92,6 +94,24 @@ def test_unusable_start_page_fails_the_job_with_its_reason(app, pages, reason):
         job = run_scan(app, site.url)
     assert job.status == "FAILED"
     assert reason in job.error
+    assert job.attempts == 1
+
+
+def test_server_error_on_start_page_is_retried_with_backoff_then_fails(app):
+    app.config["EMAIL_SCAN_MAX_ATTEMPTS"] = 2
+    with serve_site({"/": (503, "text/html", "<h1>busy</h1>")}) as site:
+        first = run_scan(app, site.url)
+        assert first.status == "PENDING"
+        assert "HTTP 503" in first.error and "will retry" in first.error
+        assert as_utc(first.run_after) > utcnow()
+        with app.app_context():
+            assert select_pending_job_ids(db.session, 10) == []  # not due yet
+            db.session.execute(update(Job).values(run_after=None))
+            db.session.commit()
+        second = run_scan(app, site.url)
+    assert second.job_id == first.job_id
+    assert (second.status, second.attempts) == ("FAILED", 2)
+    assert "HTTP 503" in second.error
 
 
 def test_refused_connection_fails_the_job(app):

@@ -13,7 +13,13 @@ from scrapersky.extensions import db
 from scrapersky.models import Page, TaskStatus
 from scrapersky.reports import count_jobs_by_status, get_job, job_contacts, list_jobs
 from scrapersky.sites import MAX_INPUT_CHARS, InvalidSiteError, parse_site
-from scrapersky.submission import current_user_id, submit_site
+from scrapersky.submission import (
+    JobStateError,
+    cancel_scan,
+    current_user_id,
+    retry_scan,
+    submit_site,
+)
 
 bp = Blueprint("dashboard", __name__)
 JOBS_PER_PAGE = 50
@@ -68,6 +74,29 @@ def csrf_failed(error: CSRFError):
     if request.path.startswith("/api/"):
         return error
     return render_dashboard(ScanForm(), csrf_error=f"Not submitted: {error.description}"), 400
+
+
+@bp.post("/jobs/<job_id>/cancel")
+def cancel(job_id: str):
+    """Cancel a job from its page."""
+    try:
+        job = cancel_scan(job_id)
+        flash(f"{job.domain.host}: cancelled", "info")
+    except JobStateError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".job_detail", job_id=job_id))
+
+
+@bp.post("/jobs/<job_id>/retry")
+def retry(job_id: str):
+    """Queue a failed or cancelled job's site again and show the new job."""
+    try:
+        job, _ = retry_scan(job_id, current_user_id())
+    except JobStateError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".job_detail", job_id=job_id))
+    flash(f"{job.domain.host}: queued again", "info")
+    return redirect(url_for(".job_detail", job_id=job.job_id))
 
 
 def render_dashboard(form: ScanForm, csrf_error: str | None = None):

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request, url_for
 
 from scrapersky.blueprints.errors import ApiError
 from scrapersky.extensions import csrf, db
-from scrapersky.reports import contacts_csv, job_contacts, job_status, list_jobs
+from scrapersky.reports import contacts_csv, job_contacts, job_status, job_to_dict, list_jobs
 from scrapersky.schemas import (
     ContactSchema,
     EmailScanRequest,
@@ -16,7 +16,7 @@ from scrapersky.schemas import (
     JobStatusResponse,
     JobSubmissionResponse,
 )
-from scrapersky.submission import current_user_id, submit_site
+from scrapersky.submission import cancel_scan, current_user_id, retry_scan, submit_site
 
 bp = Blueprint("email_scanner", __name__, url_prefix="/api/v3/email-scan")
 csrf.exempt(bp)
@@ -46,19 +46,36 @@ def load_job_id(job_id: str) -> str:
                        {"job_id": ["must be a UUID"]}) from exc
 
 
-@bp.post("/scan/website")
-def submit_scan():
-    """Queue a scan of one website and answer 202 with the job to poll."""
-    site = scan_request.load(json_body())["site"]
-    job, deduplicated = submit_site(site, current_user_id())
+def submission(job, deduplicated: bool) -> tuple[dict, int]:
+    """Return the 202 answer that points at the job to poll."""
     body = {
         "job_id": job.job_id,
         "status": job.status,
         "domain": job.domain.host,
-        "status_url": url_for(".scan_status", job_id=job.job_id),
+        "status_url": url_for("email_scanner.scan_status", job_id=job.job_id),
         "deduplicated": deduplicated,
     }
     return submission_response.dump(body), 202
+
+
+@bp.post("/scan/website")
+def submit_scan():
+    """Queue a scan of one website and answer 202 with the job to poll."""
+    site = scan_request.load(json_body())["site"]
+    return submission(*submit_site(site, current_user_id()))
+
+
+@bp.post("/jobs/<job_id>/cancel")
+def cancel(job_id: str):
+    """Cancel a queued or running job; 409 when it already ended."""
+    job = cancel_scan(load_job_id(job_id))
+    return status_response.dump(job_to_dict(job))
+
+
+@bp.post("/jobs/<job_id>/retry")
+def retry(job_id: str):
+    """Queue the site of a FAILED or CANCELLED job again; 409 otherwise."""
+    return submission(*retry_scan(load_job_id(job_id), current_user_id()))
 
 
 @bp.get("/scan/status/<job_id>")

@@ -58,8 +58,15 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_not_found_handler(app: Flask) -> None:
-    """Answer 404 for an unknown job id, as JSON on the API."""
+    """Answer 404 for an unknown job id and 409 for a request the job's state forbids."""
     from scrapersky.reports import JobNotFoundError
+    from scrapersky.submission import JobStateError
+
+    @app.errorhandler(JobStateError)
+    def handle_job_state(exc: JobStateError):
+        if not request.path.startswith(API_PREFIX):
+            return str(exc), 409
+        return error_json(409, "conflict", str(exc))
 
     @app.errorhandler(JobNotFoundError)
     def handle_job_not_found(exc: JobNotFoundError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,7 +17,6 @@ from sqlalchemy import (
     Text,
     select,
     text,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -44,6 +43,8 @@ class Job(db.Model):
     __table_args__ = (
         # Serves the scheduler's query: pending jobs of a type, oldest first.
         Index("ix_job_type_status_created", "job_type", "status", "created_at"),
+        # Serves the recovery sweep: running jobs by lease deadline.
+        Index("ix_job_status_lease", "status", "lease_expires_at"),
         # At most one queued or running job per site, even for concurrent submits.
         Index(
             "uq_job_active_domain",
@@ -70,6 +71,11 @@ class Job(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The current claim: its token guards every write of the runner holding it, and the
+    # lease is extended by its heartbeats; run_after holds a retry back until it is due.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    run_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     domain: Mapped[Domain] = relationship(lazy="joined")
 
@@ -98,108 +104,6 @@ def get_or_create_domain(session: Session, host: str) -> Domain:
         session.add(domain)
         session.flush()
     return domain
-
-
-def select_pending_job_ids(session: Session, limit: int) -> list[int]:
-    """Return ids of pending email-scan jobs, oldest first."""
-    query = (
-        select(Job.id)
-        .where(Job.job_type == EMAIL_SCAN, Job.status == TaskStatus.PENDING.value)
-        .order_by(Job.created_at, Job.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
-def claim_job(session: Session, job_pk: int, worker_id: str) -> bool:
-    """Flip one PENDING job to RUNNING in its own transaction; True if this caller won."""
-    now = utcnow()
-    statement = (
-        update(Job)
-        .where(Job.id == job_pk, Job.status == TaskStatus.PENDING.value)
-        .values(
-            status=TaskStatus.RUNNING.value,
-            attempts=Job.attempts + 1,
-            claimed_by=worker_id,
-            started_at=now,
-            heartbeat_at=now,
-            finished_at=None,
-            error=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return _commit_rowcount(session, statement) == 1
-
-
-def record_progress(session: Session, job_pk: int, progress: float, result: dict) -> bool:
-    """Store a running job's progress and heartbeat; False if it is no longer RUNNING."""
-    statement = (
-        update(Job)
-        .where(Job.id == job_pk, Job.status == TaskStatus.RUNNING.value)
-        .values(progress=min(max(progress, 0.0), 1.0), result_data=result, heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return _commit_rowcount(session, statement) == 1
-
-
-def finish_job(
-    session: Session, job_pk: int, status: TaskStatus, *, error: str | None, result: dict | None
-) -> bool:
-    """Move a RUNNING job to a finished state; False if it was not RUNNING any more."""
-    values: dict[str, Any] = {
-        "status": status.value,
-        "finished_at": utcnow(),
-        "error": error[:MAX_ERROR_CHARS] if error else None,
-    }
-    if status is TaskStatus.COMPLETE:
-        values["progress"] = 1.0
-    if result is not None:
-        values["result_data"] = result
-    statement = (
-        update(Job)
-        .where(Job.id == job_pk, Job.status == TaskStatus.RUNNING.value)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return _commit_rowcount(session, statement) == 1
-
-
-def recover_expired_jobs(session: Session, lease_seconds: float, max_attempts: int) -> list[str]:
-    """Return silent RUNNING jobs to PENDING, or FAIL them past max_attempts; their ids."""
-    cutoff = utcnow() - timedelta(seconds=lease_seconds)
-    stale = select(Job.id, Job.job_id, Job.attempts).where(
-        Job.status == TaskStatus.RUNNING.value, Job.heartbeat_at < cutoff
-    )
-    recovered = []
-    for job_pk, job_id, attempts in session.execute(stale).all():
-        exhausted = attempts >= max_attempts
-        values: dict[str, Any] = (
-            {"status": TaskStatus.FAILED.value, "finished_at": utcnow(),
-             "error": f"runner stopped responding; gave up after {attempts} attempts"}
-            if exhausted
-            else {"status": TaskStatus.PENDING.value, "claimed_by": None}
-        )
-        statement = (
-            update(Job)
-            .where(Job.id == job_pk, Job.status == TaskStatus.RUNNING.value,
-                   Job.heartbeat_at < cutoff)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if _commit_rowcount(session, statement) == 1:
-            recovered.append(job_id)
-    return recovered
-
-
-def _commit_rowcount(session: Session, statement: Any) -> int:
-    """Execute one guarded UPDATE in its own transaction and return the rows it changed."""
-    try:
-        rowcount = session.execute(statement).rowcount
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return rowcount
 
 
 def submit_scan(session: Session, site_key: str, start_url: str, created_by: str | None

@@ -1,4 +1,4 @@
-"""Poll for PENDING email scans, claim each optimistically, run it, record failures."""
+"""Poll for PENDING email scans, claim them, run them in a bounded pool, record failures."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ import logging
 import os
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from scrapersky.extensions import db, scheduler
-from scrapersky.models import Job, TaskStatus
-from scrapersky.models.job import (
-    claim_job,
-    finish_job,
+from scrapersky.models.job_states import (
+    Claim,
+    claim_pending_jobs,
+    fail_or_retry,
     recover_expired_jobs,
-    select_pending_job_ids,
 )
 from scrapersky.tasks.email_scraper import scan_website_for_emails
 
@@ -26,70 +25,144 @@ SCHEDULER_JOB_ID = "process_pending_email_scans"
 
 
 def worker_id() -> str:
-    """Return who is claiming: host, process and thread."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    """Return who is claiming: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def process_pending_email_scans(app: Flask | None = None) -> int:
-    """Claim and run pending email scans, oldest first; return how many this call ran."""
-    app = app or _scheduler_app()
-    with app.app_context():
-        recover_stalled_jobs(app)
-        batch = select_pending_job_ids(db.session, app.config["EMAIL_SCAN_SCHEDULER_BATCH_SIZE"])
-        db.session.remove()
-        logger.info("found %d pending email scan job(s)", len(batch))
-        if not batch:
-            return 0
-        workers = min(app.config["EMAIL_SCAN_CONCURRENCY"], len(batch))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="email-scan") as pool:
-            ran = list(pool.map(lambda job_pk: claim_and_run(app, job_pk), batch))
-        return sum(ran)
+class ScanPool:
+    """Runs up to `size` scans at once and claims only as many jobs as it has free slots.
+    When a poll filled every slot, a finishing scan polls again at once (`refill`)."""
+
+    def __init__(self, app: Flask, size: int, *, refill: bool = True) -> None:
+        self.app, self.size, self.refill = app, size, refill
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="email-scan")
+        self._lock = threading.Lock()
+        self._poll_lock = threading.Lock()
+        self._futures: set[Future] = set()
+        self._saturated = False
+        self._accepting = True
+        self._releasing = threading.Event()
+
+    def poll(self) -> int:
+        """Recover expired leases, claim due jobs into free slots and start them."""
+        with self._poll_lock:
+            if not self._accepting:
+                return 0
+            recover_stalled_jobs(self.app)
+            with self._lock:
+                free = self.size - len(self._futures)
+            limit = min(free, self.app.config["EMAIL_SCAN_SCHEDULER_BATCH_SIZE"])
+            if limit < 1:
+                return 0  # full; the next finishing scan polls again
+            claims = claim_jobs(self.app, limit)
+            with self._lock:
+                # Every slot offered was taken: more may be waiting, so refill on each finish.
+                self._saturated = len(claims) == limit
+                futures = [self._executor.submit(self._run, claim) for claim in claims]
+                self._futures.update(futures)
+            for future in futures:  # outside the lock: a finished future calls back at once
+                future.add_done_callback(self._done)
+            return len(claims)
+
+    def _run(self, claim: Claim) -> None:
+        run_job(self.app, claim, self._releasing.is_set)
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._futures.discard(future)
+            again = self.refill and self._saturated and self._accepting
+        if again:
+            try:
+                self._executor.submit(self.poll)
+            except RuntimeError:  # shut down between the check and the submit
+                pass
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no scan runs; False if some still run after `timeout`."""
+        with self._lock:
+            futures = set(self._futures)
+        return not wait(futures, timeout=timeout).not_done
+
+    def shutdown(self, grace_seconds: float | None) -> None:
+        """Stop claiming; let running scans finish within the grace period, then have the
+        rest release their jobs to PENDING (attempt counts kept) and wait for them."""
+        self._accepting = False
+        if not self.wait_idle(grace_seconds):
+            logger.warning("grace period over; releasing running scans to PENDING")
+            self._releasing.set()
+            self.wait_idle()
+        self._executor.shutdown(wait=True)
 
 
-def claim_and_run(app: Flask, job_pk: int) -> bool:
-    """Claim one job in its own app context and session and run it; False if another won."""
+def claim_jobs(app: Flask, limit: int) -> list[Claim]:
+    """Claim up to `limit` due jobs in one short transaction and log the outcome."""
+    if limit < 1:
+        return []
     with app.app_context():
         try:
-            if not claim_job(db.session, job_pk, worker_id()):
-                logger.info("job pk=%d already claimed elsewhere; skipping", job_pk)
-                return False
-            job_id, user_id = db.session.execute(
-                select(Job.job_id, Job.created_by).where(Job.id == job_pk)
-            ).one()
+            claims = claim_pending_jobs(db.session, limit, worker_id(),
+                                        app.config["EMAIL_SCAN_JOB_LEASE_SECONDS"])
         finally:
             db.session.remove()
-        logger.info("job_id=%s claimed by %s", job_id, worker_id())
-        run_job(job_pk, job_id, user_id)
-        return True
+    logger.info("found %d pending email scan job(s) for %d free slot(s)", len(claims), limit)
+    for claim in claims:
+        logger.info("job_id=%s claimed by %s", claim.job_id, worker_id())
+    return claims
 
 
-def run_job(job_pk: int, job_id: str, user_id: str | None) -> None:
-    """Run the scan; if it raises, mark the job FAILED with the error and log it."""
-    logger.info("job_id=%s running", job_id)
-    try:
-        status = scan_website_for_emails(job_id, user_id)
-    except Exception as exc:
-        logger.exception("job_id=%s raised; marking FAILED", job_id)
+def run_job(app: Flask, claim: Claim, should_release=lambda: False) -> str:
+    """Run one claimed scan in its own app context; if it raises, record the failure."""
+    with app.app_context():
+        logger.info("job_id=%s running", claim.job_id)
         try:
-            finish_job(db.session, job_pk, TaskStatus.FAILED, error=f"scan error: {exc}",
-                       result=None)
+            status = scan_website_for_emails(claim.job_id, claim.created_by, claim=claim,
+                                             should_release=should_release)
+        except Exception as exc:
+            logger.exception("job_id=%s raised", claim.job_id)
+            status = record_exception(app, claim, exc)
         finally:
             db.session.remove()
-        status = TaskStatus.FAILED.value
-    logger.info("job_id=%s finished with status %s", job_id, status)
+        logger.info("job_id=%s finished with status %s", claim.job_id, status)
+        return status
+
+
+def record_exception(app: Flask, claim: Claim, exc: Exception) -> str:
+    """Mark the job FAILED with the error, or requeue it when the database was busy."""
+    db.session.rollback()
+    status = fail_or_retry(
+        db.session, claim, error=f"scan error: {exc}",
+        transient=isinstance(exc, OperationalError),
+        max_attempts=app.config["EMAIL_SCAN_MAX_ATTEMPTS"],
+        retry_base_seconds=app.config["EMAIL_SCAN_RETRY_BASE_SECONDS"],
+    )
+    return status.value
 
 
 def recover_stalled_jobs(app: Flask) -> None:
-    """Return RUNNING jobs whose runner went silent to PENDING (or FAILED past the limit)."""
+    """Return RUNNING jobs whose lease expired to PENDING (or FAILED past the limit)."""
+    with app.app_context():
+        try:
+            recovered = recover_expired_jobs(db.session, app.config["EMAIL_SCAN_MAX_ATTEMPTS"],
+                                             app.config["EMAIL_SCAN_RETRY_BASE_SECONDS"])
+        finally:
+            db.session.remove()
+    for job_id, status in recovered:
+        logger.warning("job_id=%s lease expired; recovered to %s", job_id, status)
+
+
+def process_pending_email_scans(app: Flask | None = None, pool: ScanPool | None = None) -> int:
+    """One scheduler tick: claim pending email scans into free slots and run them.
+
+    With the scheduler's long-lived `pool`, scans run in the background; without one, this
+    call runs one pool's worth of jobs (EMAIL_SCAN_CONCURRENCY) and waits for them."""
+    app = app or _scheduler_app()
+    if pool is not None:
+        return pool.poll()
+    once = ScanPool(app, app.config["EMAIL_SCAN_CONCURRENCY"], refill=False)
     try:
-        recovered = recover_expired_jobs(
-            db.session, app.config["EMAIL_SCAN_JOB_LEASE_SECONDS"],
-            app.config["EMAIL_SCAN_MAX_ATTEMPTS"],
-        )
+        return once.poll()
     finally:
-        db.session.remove()
-    for job_id in recovered:
-        logger.warning("job_id=%s lease expired; recovered", job_id)
+        once.shutdown(grace_seconds=None)
 
 
 def _scheduler_app() -> Flask:
@@ -99,13 +172,13 @@ def _scheduler_app() -> Flask:
         return scheduler.app
 
 
-def register_email_scan_job(app: Flask) -> None:
+def register_email_scan_job(app: Flask, pool: ScanPool | None = None) -> None:
     """Add the polling job to the (not yet started) scheduler."""
     interval_seconds = app.config["EMAIL_SCAN_SCHEDULER_INTERVAL_MINUTES"] * 60
     scheduler.add_job(
         id=SCHEDULER_JOB_ID,
         func=process_pending_email_scans,
-        kwargs={"app": app},
+        kwargs={"app": app, "pool": pool},
         trigger="interval",
         seconds=interval_seconds,
         max_instances=1,

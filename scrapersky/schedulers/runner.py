@@ -15,19 +15,26 @@ import click
 from flask import Flask
 
 from scrapersky.extensions import scheduler
-from scrapersky.schedulers.email_scan_scheduler import SCHEDULER_JOB_ID, register_email_scan_job
+from scrapersky.schedulers.email_scan_scheduler import (
+    SCHEDULER_JOB_ID,
+    ScanPool,
+    register_email_scan_job,
+)
 
 logger = logging.getLogger(__name__)
 LOCK_RETRY_SECONDS = 5.0
 _held_lock: IO[str] | None = None
+_pool: ScanPool | None = None
 
 
 def start_scheduler(app: Flask) -> bool:
     """Start the scheduler in this process with its first poll now; False if already running."""
+    global _pool
     if scheduler.running:
         return False
+    _pool = ScanPool(app, app.config["EMAIL_SCAN_CONCURRENCY"])
     scheduler.init_app(app)
-    register_email_scan_job(app)
+    register_email_scan_job(app, _pool)
     scheduler.modify_job(SCHEDULER_JOB_ID, next_run_time=datetime.now(UTC))
     scheduler.start()
     if not scheduler.running:
@@ -38,10 +45,14 @@ def start_scheduler(app: Flask) -> bool:
     return True
 
 
-def stop_scheduler(wait: bool = True) -> None:
-    """Stop polling; with wait, let a running poll (and its scans) finish first."""
+def stop_scheduler(grace_seconds: float) -> None:
+    """Stop polling; running scans get the grace period, then go back to PENDING."""
+    global _pool
     if scheduler.running:
-        scheduler.shutdown(wait=wait)
+        scheduler.shutdown(wait=True)
+    if _pool is not None:
+        _pool.shutdown(grace_seconds)
+        _pool = None
 
 
 def lock_path_for(app: Flask) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,25 +14,44 @@ from sqlalchemy.orm import Session
 from scrapersky.extensions import db
 from scrapersky.models import Contact, Domain, Page, TaskStatus
 from scrapersky.models.clock import utcnow
-from scrapersky.models.job import Job, finish_job, record_progress
+from scrapersky.models.job import Job
+from scrapersky.models.job_states import (
+    Claim,
+    fail_or_retry,
+    finish_job,
+    heartbeat,
+    release_job,
+)
+from scrapersky.models.retry import is_transient
 from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler, StartPageError
 from scrapersky.scraping.fetching import build_session
 
 logger = logging.getLogger(__name__)
 
 
-def scan_website_for_emails(job_id: str, user_id: str | None) -> str:
-    """Run the scan of a RUNNING job in its own session; return the status it ended in."""
+def scan_website_for_emails(
+    job_id: str,
+    user_id: str | None,
+    *,
+    claim: Claim | None = None,
+    should_release: Callable[[], bool] | None = None,
+) -> str:
+    """Run the scan of a RUNNING job in its own session; return the state it ended in.
+
+    `claim` is the scheduler's claim of the job (read from the row when absent);
+    `should_release` asks the scan to hand the job back to the queue (shutdown)."""
     config = current_app.config
     with Session(db.engine, expire_on_commit=False) as session:
         job = session.scalars(select(Job).where(Job.job_id == job_id)).first()
         if job is None:
             raise LookupError(f"job {job_id} does not exist")
-        if job.status != TaskStatus.RUNNING.value:
+        if job.status != TaskStatus.RUNNING.value or job.claim_token is None:
             logger.warning("job_id=%s is %s, not RUNNING; not scanning", job_id, job.status)
             return job.status
+        claim = claim or Claim(job.id, job.job_id, job.created_by, job.claim_token)
         logger.info("job_id=%s scanning %s for %s", job_id, job.start_url, user_id)
-        return SiteScan(session, job, config).run()
+        scan = SiteScan(session, job, claim, config, should_release or (lambda: False))
+        return scan.run()
 
 
 def crawl_limits(config: Any) -> CrawlLimits:
@@ -49,18 +69,24 @@ def crawl_limits(config: Any) -> CrawlLimits:
 
 @dataclass
 class SiteScan:
-    """One run of one job: the crawl loop and what it has stored so far."""
+    """One attempt at one job: the crawl loop and what it has stored so far."""
 
     session: Session
     job: Job
+    claim: Claim
     config: Any
+    should_release: Callable[[], bool]
     emails: set[str] = field(default_factory=set)
     pages_scanned: int = 0
     pages_failed: int = 0
-    stopped: bool = False
+    lost_claim: bool = False
+
+    def should_stop(self) -> bool:
+        """Stop between pages when the claim is gone or the process is shutting down."""
+        return self.lost_claim or self.should_release()
 
     def run(self) -> str:
-        """Crawl the job's site, store what it finds and finish the job."""
+        """Crawl the job's site, store what it finds and end the attempt."""
         limits = crawl_limits(self.config)
         user_agent = self.config["EMAIL_SCAN_USER_AGENT"]
         http = build_session(
@@ -70,17 +96,46 @@ class SiteScan:
         )
         crawler = SiteCrawler(http, self.job.start_url, limits, user_agent=user_agent)
         try:
-            for page in crawler.crawl(should_stop=lambda: self.stopped):
-                self.store_page(page)
-                self.report_progress(limits.max_pages, crawler)
+            for page in crawler.crawl(should_stop=self.should_stop):
+                self.store_page(page, crawler, limits.max_pages)
+                if self.should_stop():
+                    break
         except StartPageError as exc:
-            return self.finish(TaskStatus.FAILED, f"start page failed: {exc}")
+            return self.fail(exc)
         finally:
             http.close()
-        if self.stopped:
-            logger.warning("job_id=%s stopped: no longer RUNNING", self.job.job_id)
-            return TaskStatus.CANCELLED.value
-        return self.finish(TaskStatus.COMPLETE, None)
+        return self.end_attempt()
+
+    def end_attempt(self) -> str:
+        """Finish the job COMPLETE, or say why this attempt stopped early."""
+        if self.lost_claim:
+            status = self.session.scalar(select(Job.status).where(Job.id == self.claim.pk))
+            logger.warning("job_id=%s stopped: the job is %s now", self.job.job_id, status)
+            return status or TaskStatus.CANCELLED.value
+        if self.should_release():
+            release_job(self.session, self.claim)
+            logger.warning("job_id=%s released to PENDING for shutdown after %d pages",
+                           self.job.job_id, self.pages_scanned)
+            return TaskStatus.PENDING.value
+        if not finish_job(self.session, self.claim, TaskStatus.COMPLETE, error=None,
+                          result=self.result()):
+            return self.session.scalar(select(Job.status).where(Job.id == self.claim.pk)) or ""
+        self.stamp_domain()
+        logger.info("job_id=%s finished COMPLETE: %d pages, %d addresses", self.job.job_id,
+                    self.pages_scanned, len(self.emails))
+        return TaskStatus.COMPLETE.value
+
+    def fail(self, exc: StartPageError) -> str:
+        """Fail the attempt on an unusable start page; transient causes are retried."""
+        transient = is_transient(exc.reason, getattr(exc, "status_code", None))
+        status = fail_or_retry(
+            self.session, self.claim, error=f"start page failed: {exc}", transient=transient,
+            max_attempts=self.config["EMAIL_SCAN_MAX_ATTEMPTS"],
+            retry_base_seconds=self.config["EMAIL_SCAN_RETRY_BASE_SECONDS"],
+        )
+        logger.warning("job_id=%s start page failed (%s): %s -> %s", self.job.job_id,
+                       exc.reason, exc, status.value)
+        return status.value
 
     def result(self) -> dict[str, Any]:
         """Return the job's result_data as it stands."""
@@ -91,38 +146,34 @@ class SiteScan:
             "contacts_found": len(self.emails),
         }
 
-    def report_progress(self, max_pages: int, crawler: SiteCrawler) -> None:
-        """Write progress and heartbeat; stop when the job was taken away from us."""
-        result = self.result()
-        result["crawl"] = vars(crawler.stats).copy()
-        if not record_progress(self.session, self.job.id, self.pages_scanned / max_pages, result):
-            self.stopped = True
-
-    def store_page(self, crawled: CrawledPage) -> None:
-        """Upsert the page and its contacts in one short transaction."""
-        self.pages_scanned += 1
-        self.pages_failed += crawled.error is not None
+    def store_page(self, crawled: CrawledPage, crawler: SiteCrawler, max_pages: int) -> None:
+        """Store a page, its contacts and the job's heartbeat in one guarded transaction."""
         try:
+            result = self.result()
+            result["pages_scanned"] += 1
+            result["crawl"] = vars(crawler.stats).copy()
+            if not heartbeat(self.session, self.claim, self.config["EMAIL_SCAN_JOB_LEASE_SECONDS"],
+                             progress=result["pages_scanned"] / max_pages, result=result):
+                self.session.rollback()
+                self.lost_claim = True
+                return
             page = upsert_page(self.session, self.job, crawled)
             for finding in crawled.findings:
                 upsert_contact(self.session, self.job, page, crawled.final_url, finding)
-                self.emails.add(finding.email)
             self.session.commit()
         except BaseException:
             self.session.rollback()
             raise
+        self.pages_scanned += 1
+        self.pages_failed += crawled.error is not None
+        self.emails.update(finding.email for finding in crawled.findings)
 
-    def finish(self, status: TaskStatus, error: str | None) -> str:
-        """Finish the job (only if still RUNNING) and stamp the domain."""
-        if finish_job(self.session, self.job.id, status, error=error, result=self.result()):
-            domain = self.session.get(Domain, self.job.domain_id)
-            if domain is not None:
-                domain.last_scanned_at = utcnow()
-                self.session.commit()
-        log = logger.info if status is TaskStatus.COMPLETE else logger.warning
-        log("job_id=%s finished %s: %d pages, %d addresses%s", self.job.job_id, status.value,
-            self.pages_scanned, len(self.emails), f" ({error})" if error else "")
-        return status.value
+    def stamp_domain(self) -> None:
+        """Record when the site was last scanned."""
+        domain = self.session.get(Domain, self.job.domain_id)
+        if domain is not None:
+            domain.last_scanned_at = utcnow()
+            self.session.commit()
 
 
 def upsert_page(session: Session, job: Job, crawled: CrawledPage) -> Page:

@@ -1,0 +1,150 @@
+"""Job state machine: batch claim, leases, recovery, zombie guard, retry decisions, cancel."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from scrapersky.extensions import db
+from scrapersky.models import Job, TaskStatus
+from scrapersky.models.clock import as_utc, utcnow
+from scrapersky.models.job import submit_scan
+from scrapersky.models.job_states import (
+    cancel_job,
+    claim_job,
+    claim_pending_jobs,
+    finish_job,
+    heartbeat,
+    recover_expired_jobs,
+    release_job,
+)
+from scrapersky.models.retry import is_transient, retry_delay_seconds, should_retry
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+def queue(session, count: int) -> list[int]:
+    return [submit_scan(session, f"s{n}.dev", f"https://s{n}.dev/", "t")[0].id
+            for n in range(count)]
+
+
+def expire_lease(session, pk: int) -> None:
+    session.execute(update(Job).where(Job.id == pk)
+                    .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    session.commit()
+
+
+def test_batch_claim_takes_oldest_due_jobs_with_one_token_and_a_lease(session):
+    ids = queue(session, 4)
+    session.execute(update(Job).where(Job.id == ids[0])
+                    .values(run_after=utcnow() + timedelta(hours=1)))
+    session.commit()
+    claims = claim_pending_jobs(session, 2, "w1", lease_seconds=60)
+    assert [c.pk for c in claims] == ids[1:3]
+    assert len({c.token for c in claims}) == 1
+    job = session.get(Job, ids[1])
+    assert (job.status, job.attempts, job.claimed_by) == ("RUNNING", 1, "w1")
+    assert as_utc(job.lease_expires_at) > utcnow() + timedelta(seconds=50)
+    assert claim_pending_jobs(session, 5, "w2", 60)[0].pk == ids[3]
+    assert claim_pending_jobs(session, 5, "w2", 60) == []
+
+
+def test_heartbeat_extends_the_lease_only_for_the_holder(session):
+    (pk,) = queue(session, 1)
+    claim = claim_job(session, pk, "w", lease_seconds=1)
+    assert heartbeat(session, claim, 300, progress=0.5, result={"emails": ["a@b.dev"]})
+    session.commit()
+    job = session.get(Job, pk)
+    assert job.progress == 0.5 and as_utc(job.lease_expires_at) > utcnow() + timedelta(minutes=4)
+    stranger = dataclasses.replace(claim, token="not-the-token")
+    assert not heartbeat(session, stranger, 300, progress=0.9, result={})
+
+
+def test_expired_lease_is_recovered_with_backoff_then_failed_at_max_attempts(session):
+    (pk,) = queue(session, 1)
+    claim_job(session, pk, "w")
+    expire_lease(session, pk)
+    assert recover_expired_jobs(session, max_attempts=2, retry_base_seconds=10) == [
+        (session.get(Job, pk).job_id, "PENDING")]
+    job = session.get(Job, pk)
+    session.refresh(job)
+    assert job.status == "PENDING" and job.attempts == 1
+    assert as_utc(job.run_after) > utcnow()
+    session.execute(update(Job).where(Job.id == pk).values(run_after=None))
+    session.commit()
+    claim_job(session, pk, "w")
+    expire_lease(session, pk)
+    recover_expired_jobs(session, max_attempts=2, retry_base_seconds=10)
+    session.refresh(job)
+    assert (job.status, job.attempts) == ("FAILED", 2)
+    assert "gave up after 2" in job.error
+
+
+def test_live_lease_is_not_recovered(session):
+    (pk,) = queue(session, 1)
+    claim_job(session, pk, "w", lease_seconds=60)
+    assert recover_expired_jobs(session, 3, 1) == []
+    assert session.get(Job, pk).status == "RUNNING"
+
+
+def test_zombie_runner_cannot_overwrite_a_newer_attempt(session):
+    (pk,) = queue(session, 1)
+    zombie = claim_job(session, pk, "paused")
+    expire_lease(session, pk)
+    recover_expired_jobs(session, 3, 0.001)
+    session.execute(update(Job).where(Job.id == pk).values(run_after=None))
+    session.commit()
+    fresh = claim_job(session, pk, "alive")
+    assert finish_job(session, fresh, TaskStatus.COMPLETE, error=None, result={"emails": ["b"]})
+    assert not heartbeat(session, zombie, 60, progress=0.1, result={"emails": ["z"]})
+    session.rollback()
+    assert not finish_job(session, zombie, TaskStatus.FAILED, error="late", result={})
+    assert not release_job(session, zombie)
+    job = session.scalars(select(Job).where(Job.id == pk)).one()
+    session.refresh(job)
+    assert (job.status, job.result_data, job.attempts) == ("COMPLETE", {"emails": ["b"]}, 2)
+
+
+def test_release_keeps_the_attempt_count(session):
+    (pk,) = queue(session, 1)
+    claim = claim_job(session, pk, "w")
+    assert release_job(session, claim)
+    job = session.get(Job, pk)
+    session.refresh(job)
+    assert (job.status, job.attempts, job.claim_token) == ("PENDING", 1, None)
+
+
+def test_cancel_only_active_jobs(session):
+    pending, running = queue(session, 2)
+    claim_job(session, running, "w")
+    assert cancel_job(session, pending) and cancel_job(session, running)
+    assert not cancel_job(session, pending)
+    assert {j.status for j in session.scalars(select(Job))} == {"CANCELLED"}
+
+
+@pytest.mark.parametrize(
+    ("reason", "status", "transient"),
+    [("timeout", None, True), ("connection", None, True), ("http_error", 503, True),
+     ("blocked", 429, True), ("database", None, True), ("dns", None, False),
+     ("http_error", 404, False), ("address_not_allowed", None, False),
+     ("robots", None, False), ("blocked", 403, False), ("refused", None, False)],
+)
+def test_transient_failures(reason, status, transient):
+    assert is_transient(reason, status) is transient
+
+
+def test_retry_delay_grows_exponentially_with_jitter_and_a_cap():
+    assert retry_delay_seconds(1, 30, rng=lambda: 1.0) == 30
+    assert retry_delay_seconds(3, 30, rng=lambda: 1.0) == 120
+    assert retry_delay_seconds(3, 30, rng=lambda: 0.0) == 60
+    assert retry_delay_seconds(30, 30, rng=lambda: 1.0) == 3600
+    assert should_retry(2, 3, True) and not should_retry(3, 3, True)
+    assert not should_retry(1, 3, False)
