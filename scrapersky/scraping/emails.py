@@ -59,7 +59,7 @@ MAX_TEXT_CHARS = 2_000_000
 def analyse_html(html: str, page_url: str = "", site_host: str | None = None) -> PageAnalysis:
     """Parse a page once and return its email findings and links."""
     html = html[:MAX_HTML_CHARS]
-    root = parse_html(html) if html.strip() else None
+    root = None if not html or html.isspace() else parse_html(html)  # no stripped copy
     if root is None:
         return PageAnalysis()
     found = FindingCollector(site_host)
