@@ -60,6 +60,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "EMAIL_SCAN_MAX_PAGE_BYTES": (2_000_000, parse_positive_int),
     "EMAIL_SCAN_MAX_TOTAL_BYTES": (30_000_000, parse_positive_int),
     "EMAIL_SCAN_PER_HOST_CONCURRENCY": (2, parse_positive_int),
+    "EMAIL_SCAN_INCLUDE_SUBDOMAINS": (False, parse_bool),
     "EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS": (False, parse_bool),
     "EMAIL_SCAN_USER_AGENT": (DEFAULT_USER_AGENT, str),
 }

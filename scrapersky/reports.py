@@ -41,6 +41,8 @@ def job_to_dict(job: Job) -> dict[str, Any]:
             "emails": result.get("emails", []),
             "pages_scanned": result.get("pages_scanned", 0),
             "contacts_found": result.get("contacts_found", 0),
+            "pages_failed": result.get("pages_failed", 0),
+            "crawl": result.get("crawl", {}),
         },
     }
 

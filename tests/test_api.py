@@ -115,7 +115,8 @@ def test_status_reports_the_job(client):
     assert body["progress"] == 0
     assert body["attempts"] == 0
     assert body["started_at"] is None and body["finished_at"] is None
-    assert body["result"] == {"emails": [], "pages_scanned": 0, "contacts_found": 0}
+    assert body["result"] == {"emails": [], "pages_scanned": 0, "contacts_found": 0,
+                              "pages_failed": 0, "crawl": {}}
     assert body["created_at"].endswith("+00:00")
 
 

@@ -141,3 +141,12 @@ def test_scan_of_job_that_is_not_running_does_nothing(app, test_site):
         job, _ = submit_scan(db.session, site.key, site.start_url, "tester")
         assert scan_website_for_emails(job.job_id, "tester") == "PENDING"
     assert test_site.requests == []
+
+
+def test_crawl_counters_are_recorded_on_the_job(app, client, test_site):
+    job = run_scan(app, test_site.url)
+    crawl = job.result_data["crawl"]
+    assert crawl["fetched"] == 3 and crawl["requests"] >= 4 and crawl["failed"] == 0
+    status = client.get(f"/api/v3/email-scan/scan/status/{job.job_id}").get_json()
+    assert status["result"]["crawl"]["fetched"] == 3
+    assert "3 fetched" in client.get(f"/jobs/{job.job_id}").get_data(as_text=True)

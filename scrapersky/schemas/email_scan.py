@@ -60,6 +60,10 @@ class ScanResult(Schema):
     emails = fields.List(fields.String())
     pages_scanned = fields.Integer()
     contacts_found = fields.Integer()
+    pages_failed = fields.Integer()
+    crawl = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                        metadata={"description": "live crawl counters: fetched, queued, "
+                                  "skipped, failed, bytes_read, requests"})
 
 
 class JobStatusResponse(Schema):

@@ -64,6 +64,7 @@ def crawl_limits(config: Any) -> CrawlLimits:
         max_total_bytes=config["EMAIL_SCAN_MAX_TOTAL_BYTES"],
         wall_time_seconds=config["EMAIL_SCAN_WALL_TIME_SECONDS"],
         per_host_concurrency=config["EMAIL_SCAN_PER_HOST_CONCURRENCY"],
+        include_subdomains=config["EMAIL_SCAN_INCLUDE_SUBDOMAINS"],
     )
 
 
@@ -79,6 +80,7 @@ class SiteScan:
     emails: set[str] = field(default_factory=set)
     pages_scanned: int = 0
     pages_failed: int = 0
+    crawl: dict[str, int] = field(default_factory=dict)
     lost_claim: bool = False
 
     def should_stop(self) -> bool:
@@ -104,6 +106,7 @@ class SiteScan:
             return self.fail(exc)
         finally:
             http.close()
+        self.crawl = vars(crawler.stats).copy()
         return self.end_attempt()
 
     def end_attempt(self) -> str:
@@ -144,14 +147,15 @@ class SiteScan:
             "pages_scanned": self.pages_scanned,
             "pages_failed": self.pages_failed,
             "contacts_found": len(self.emails),
+            "crawl": self.crawl,
         }
 
     def store_page(self, crawled: CrawledPage, crawler: SiteCrawler, max_pages: int) -> None:
         """Store a page, its contacts and the job's heartbeat in one guarded transaction."""
+        self.crawl = vars(crawler.stats).copy()
         try:
             result = self.result()
             result["pages_scanned"] += 1
-            result["crawl"] = vars(crawler.stats).copy()
             if not heartbeat(self.session, self.claim, self.config["EMAIL_SCAN_JOB_LEASE_SECONDS"],
                              progress=result["pages_scanned"] / max_pages, result=result):
                 self.session.rollback()
