@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_template_filters(app)
     register_errorhandlers(app)
     register_commands(app)
     register_dev_scheduler(app)
@@ -72,6 +73,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(email_scanner.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
+
+
+def register_template_filters(app: Flask) -> None:
+    """Show IDN hosts and addresses in their Unicode form."""
+    from scrapersky.scraping.emails import display_email
+    from scrapersky.sites import display_host
+
+    app.add_template_filter(display_email, "display_email")
+    app.add_template_filter(display_host, "display_host")
 
 
 def register_errorhandlers(app: Flask) -> None:

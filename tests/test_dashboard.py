@@ -114,3 +114,21 @@ def test_cancel_and_retry_buttons(client, app):
     retried = client.post(f"/jobs/{job_id}/retry", data={"csrf_token": token},
                           follow_redirects=True).get_data(as_text=True)
     assert "acme.dev: queued again" in retried and "PENDING" in retried
+
+
+def test_idn_sites_and_addresses_show_in_unicode(client, app):
+    with app.app_context():
+        domain = get_or_create_domain(db.session, "xn--bcher-kva.de")
+        job = Job(domain_id=domain.id, start_url="https://xn--bcher-kva.de/",
+                  status=TaskStatus.COMPLETE.value,
+                  result_data={"emails": ["info@xn--bcher-kva.de"]})
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(Contact(domain_id=domain.id, email="info@xn--bcher-kva.de",
+                               source_job_id=job.id))
+        db.session.commit()
+        job_id = job.job_id
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "<h1>bücher.de" in page and ">info@bücher.de</a>" in page
+    assert 'href="mailto:info@xn--bcher-kva.de"' in page
+    assert "bücher.de</a>" in client.get("/").get_data(as_text=True)
