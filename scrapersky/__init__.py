@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_template_filters(app)
+    register_security(app)
     register_errorhandlers(app)
     register_commands(app)
     register_dev_scheduler(app)
@@ -82,6 +83,13 @@ def register_template_filters(app: Flask) -> None:
 
     app.add_template_filter(display_email, "display_email")
     app.add_template_filter(display_host, "display_host")
+
+
+def register_security(app: Flask) -> None:
+    """Send security headers with every response."""
+    from scrapersky.security import register_security_headers
+
+    register_security_headers(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -132,3 +132,36 @@ def test_idn_sites_and_addresses_show_in_unicode(client, app):
     assert "<h1>bücher.de" in page and ">info@bücher.de</a>" in page
     assert 'href="mailto:info@xn--bcher-kva.de"' in page
     assert "bücher.de</a>" in client.get("/").get_data(as_text=True)
+
+
+def test_pages_and_api_send_security_headers(client):
+    for response in (client.get("/"), client.get("/healthz")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_csv_export_defuses_formula_cells(client, app):
+    with app.app_context():
+        domain = get_or_create_domain(db.session, "evil.dev")
+        job = Job(domain_id=domain.id, start_url="https://evil.dev/",
+                  status=TaskStatus.COMPLETE.value, result_data={"emails": ["x@evil.dev"]})
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(Contact(domain_id=domain.id, email="x@evil.dev", source_job_id=job.id,
+                               context='=HYPERLINK("http://evil.dev","x")', method="+text",
+                               source_url="@SUM(A1)"))
+        db.session.commit()
+        job_id = job.job_id
+    rows = client.get(f"/api/v3/email-scan/jobs/{job_id}/contacts?format=csv").get_data(
+        as_text=True).splitlines()
+    assert "'=HYPERLINK" in rows[1] and "'+text" in rows[1] and "'@SUM(A1)" in rows[1]
+
+
+def test_oversized_request_is_refused(client):
+    response = client.post("/api/v3/email-scan/scan/website", data="x" * 1_100_000,
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "request_entity_too_large"
