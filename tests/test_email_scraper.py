@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from scrapersky.extensions import db
-from scrapersky.models import Contact, Job, Page
+from scrapersky.models import Contact, Domain, Job, Page
 from scrapersky.models.clock import as_utc, utcnow
 from scrapersky.models.job import submit_scan
 from scrapersky.models.job_states import claim_job, select_pending_job_ids
@@ -150,3 +150,20 @@ def test_crawl_counters_are_recorded_on_the_job(app, client, test_site):
     status = client.get(f"/api/v3/email-scan/scan/status/{job.job_id}").get_json()
     assert status["result"]["crawl"]["fetched"] == 3
     assert "3 fetched" in client.get(f"/jobs/{job.job_id}").get_data(as_text=True)
+
+
+def test_rescan_tells_which_contacts_the_latest_scan_still_found(app):
+    pages = {"/": ("text/html", "<p>old@acme.dev and kept@acme.dev</p>")}
+    with serve_site(pages) as site:
+        first = run_scan(app, site.url)
+        pages["/"] = ("text/html", "<p>kept@acme.dev and new@acme.dev</p>")
+        second = run_scan(app, site.url)
+    with app.app_context():
+        domain = db.session.get(Domain, second.domain_id)
+        assert domain.last_job_id == second.id
+        contacts = {c.email: c for c in db.session.scalars(select(Contact))}
+        still_found = {e for e, c in contacts.items() if c.source_job_id == domain.last_job_id}
+        assert still_found == {"kept@acme.dev", "new@acme.dev"}
+        assert contacts["old@acme.dev"].source_job_id == first.id
+        assert as_utc(contacts["kept@acme.dev"].first_seen_at) < as_utc(
+            contacts["kept@acme.dev"].last_seen_at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrapersky.extensions import db
@@ -20,3 +20,6 @@ class Domain(db.Model):
     host: Mapped[str] = mapped_column(String(260), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The latest scan that completed (no FK: job already points at domain); a contact whose
+    # source_job_id equals it was still published when the site was last scanned.
+    last_job_id: Mapped[int | None] = mapped_column(Integer)

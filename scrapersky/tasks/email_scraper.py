@@ -173,10 +173,11 @@ class SiteScan:
         self.emails.update(finding.email for finding in crawled.findings)
 
     def stamp_domain(self) -> None:
-        """Record when the site was last scanned."""
+        """Record when the site was last scanned, and by which job."""
         domain = self.session.get(Domain, self.job.domain_id)
         if domain is not None:
             domain.last_scanned_at = utcnow()
+            domain.last_job_id = self.job.id
             self.session.commit()
 
 
