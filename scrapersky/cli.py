@@ -45,11 +45,25 @@ def scan_command(url: str, as_json: bool, max_pages: int | None) -> None:
     if claim is None:
         raise click.ClickException(f"a scan of {site.key} is already running (job {job.job_id})")
     db.session.remove()
-    run_job(app, claim)
+    show_progress = not as_json and stderr_is_terminal()
+    run_job(app, claim, on_progress=print_progress if show_progress else None)
+    if show_progress:
+        click.echo(err=True)
     job = find_job(db.session, claim.job_id)
     output = scan_output(job)
     click.echo(json.dumps(output, indent=2) if as_json else format_scan(output, job.error))
     sys.exit(0 if job.status == TaskStatus.COMPLETE.value else 1)
+
+
+def stderr_is_terminal() -> bool:
+    """Return whether progress lines would reach a person's terminal."""
+    return sys.stderr.isatty()
+
+
+def print_progress(result: dict[str, Any]) -> None:
+    """Redraw one status line on the terminal: pages fetched of budget, addresses found."""
+    click.echo(f"\r{result['pages_scanned']}/{result['max_pages']} pages, "
+               f"{result['contacts_found']} address(es) found", nl=False, err=True)
 
 
 def scan_output(job: Any) -> dict[str, Any]:

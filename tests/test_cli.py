@@ -68,3 +68,16 @@ def test_extract_missing_file_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(args=["extract", str(tmp_path / "missing.html")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_scan_shows_live_progress_on_a_terminal_and_none_in_json_mode(runner, test_site,
+                                                                       monkeypatch):
+    from scrapersky import cli
+
+    monkeypatch.setattr(cli, "stderr_is_terminal", lambda: True)
+    shown = runner.invoke(args=["scan", test_site.url])
+    assert "\r1/10 pages, 1 address(es) found" in shown.stderr
+    assert "3/10 pages, 4 address(es) found" in shown.stderr
+    quiet = runner.invoke(args=["scan", test_site.url, "--json"])
+    assert quiet.stderr == ""
+    assert json.loads(quiet.stdout)["status"] == "COMPLETE"

@@ -167,7 +167,7 @@ def test_pool_polls_again_as_soon_as_a_slot_frees(app, monkeypatch):
     from scrapersky.schedulers.email_scan_scheduler import ScanPool
     from tests.processes import wait_until
 
-    def finish_at_once(job_id: str, user_id: str, *, claim, should_release) -> str:
+    def finish_at_once(job_id: str, user_id: str, *, claim, **_) -> str:
         finish_job(db.session, claim, TaskStatus.COMPLETE, error=None, result={})
         return "COMPLETE"
 

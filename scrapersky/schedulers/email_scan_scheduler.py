@@ -110,13 +110,14 @@ def claim_jobs(app: Flask, limit: int) -> list[Claim]:
     return claims
 
 
-def run_job(app: Flask, claim: Claim, should_release=lambda: False) -> str:
+def run_job(app: Flask, claim: Claim, should_release=lambda: False, on_progress=None) -> str:
     """Run one claimed scan in its own app context; if it raises, record the failure."""
     with app.app_context():
         logger.info("job_id=%s running", claim.job_id)
         try:
             status = scan_website_for_emails(claim.job_id, claim.created_by, claim=claim,
-                                             should_release=should_release)
+                                             should_release=should_release,
+                                             on_progress=on_progress)
         except Exception as exc:
             logger.exception("job_id=%s raised", claim.job_id)
             status = record_exception(app, claim, exc)

@@ -35,11 +35,13 @@ def scan_website_for_emails(
     *,
     claim: Claim | None = None,
     should_release: Callable[[], bool] | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> str:
     """Run the scan of a RUNNING job in its own session; return the state it ended in.
 
     `claim` is the scheduler's claim of the job (read from the row when absent);
-    `should_release` asks the scan to hand the job back to the queue (shutdown)."""
+    `should_release` asks the scan to hand the job back to the queue (shutdown);
+    `on_progress` is called with the result so far after every stored page."""
     config = current_app.config
     with Session(db.engine, expire_on_commit=False) as session:
         job = session.scalars(select(Job).where(Job.job_id == job_id)).first()
@@ -50,7 +52,8 @@ def scan_website_for_emails(
             return job.status
         claim = claim or Claim(job.id, job.job_id, job.created_by, job.claim_token)
         logger.info("job_id=%s scanning %s for %s", job_id, job.start_url, user_id)
-        scan = SiteScan(session, job, claim, config, should_release or (lambda: False))
+        scan = SiteScan(session, job, claim, config, should_release or (lambda: False),
+                        on_progress or (lambda _result: None))
         return scan.run()
 
 
@@ -77,6 +80,7 @@ class SiteScan:
     claim: Claim
     config: Any
     should_release: Callable[[], bool]
+    on_progress: Callable[[dict[str, Any]], None]
     emails: set[str] = field(default_factory=set)
     pages_scanned: int = 0
     pages_failed: int = 0
@@ -154,8 +158,12 @@ class SiteScan:
         """Store a page, its contacts and the job's heartbeat in one guarded transaction."""
         self.crawl = vars(crawler.stats).copy()
         try:
-            result = self.result()
-            result["pages_scanned"] += 1
+            # The heartbeat stores the result including this page, so the job row agrees
+            # with the contacts committed with it even if the scan stops right after.
+            found = self.emails | {finding.email for finding in crawled.findings}
+            result = {**self.result(), "emails": sorted(found), "contacts_found": len(found),
+                      "pages_scanned": self.pages_scanned + 1,
+                      "pages_failed": self.pages_failed + (crawled.error is not None)}
             if not heartbeat(self.session, self.claim, self.config["EMAIL_SCAN_JOB_LEASE_SECONDS"],
                              progress=result["pages_scanned"] / max_pages, result=result):
                 self.session.rollback()
@@ -171,6 +179,7 @@ class SiteScan:
         self.pages_scanned += 1
         self.pages_failed += crawled.error is not None
         self.emails.update(finding.email for finding in crawled.findings)
+        self.on_progress({**self.result(), "max_pages": max_pages})
 
     def stamp_domain(self) -> None:
         """Record when the site was last scanned, and by which job."""
