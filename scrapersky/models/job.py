@@ -111,16 +111,42 @@ def submit_scan(session: Session, site_key: str, start_url: str, created_by: str
     """Queue a scan of a site, or return its active job; (job, deduplicated)."""
     for _ in range(3):
         try:
-            domain = get_or_create_domain(session, site_key)
-            active = find_active_job(session, domain.id)
+            domain, active = _domain_and_active_job(session, site_key)
             if active is not None:
-                session.commit()
+                _commit_keeping_loaded(session)
                 return active, True
-            job = Job(domain_id=domain.id, start_url=start_url, created_by=created_by)
+            job = Job(domain_id=domain.id, start_url=start_url, created_by=created_by,
+                      status=TaskStatus.PENDING.value, job_id=new_job_id(), domain=domain)
             session.add(job)
-            session.commit()
+            _commit_keeping_loaded(session)
             return job, False
         except IntegrityError:
             # A concurrent submit inserted the same domain or active job first.
             session.rollback()
     raise RuntimeError(f"could not queue a scan of {site_key}: conflicting submits")
+
+
+def _domain_and_active_job(session: Session, host: str) -> tuple[Domain, Job | None]:
+    """Return a site's domain row (inserted when new) and its active job, in one query."""
+    active = Job.status.in_(TaskStatus.active())
+    row = session.execute(
+        select(Domain, Job).outerjoin(Job, (Job.domain_id == Domain.id) & active)
+        .where(Domain.host == host).limit(1)
+    ).first()
+    if row is not None:
+        return row[0], row[1]
+    domain = Domain(host=host)
+    session.add(domain)
+    session.flush()
+    return domain, None
+
+
+def _commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring loaded objects: the caller answers from them at once, and
+    reloading them would cost a query per submit."""
+    real = session() if callable(session) else session  # a scoped session proxies one
+    previous, real.expire_on_commit = real.expire_on_commit, False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = previous
