@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_access(app)
     register_template_filters(app)
     register_security(app)
     register_errorhandlers(app)
@@ -69,11 +70,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the JSON API and the HTML dashboard."""
-    from scrapersky.blueprints import dashboard, email_scanner, health
+    from scrapersky.blueprints import dashboard, docs, email_scanner, health
 
     app.register_blueprint(email_scanner.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
+
+
+def register_access(app: Flask) -> None:
+    """Require tokens when configured (API bearer, dashboard login); limit submit rates."""
+    from scrapersky.blueprints.auth import register_auth, register_rate_limits
+
+    register_auth(app)
+    register_rate_limits(app)
 
 
 def register_template_filters(app: Flask) -> None:

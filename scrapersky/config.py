@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+MIN_API_TOKEN_CHARS = 16
+MAX_USER_NAME_CHARS = 120
+RATE_LIMIT_OFF = {"off", "none", "0", "false", "no"}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = (
     "ScraperSkyEmailScanner/0.1 (+https://github.com/scrapersky/email-scanner; "
@@ -40,6 +44,37 @@ def parse_positive_int(value: str) -> int:
     return number
 
 
+def token_fingerprint(token: str) -> str:
+    """Return a stable, non-secret label of a token (the name of an unnamed one)."""
+    return "token-" + hashlib.sha256(token.encode()).hexdigest()[:10]
+
+
+def parse_api_tokens(value: str) -> dict[str, str]:
+    """Read `token` or `name:token` items, comma-separated, into {token: name}."""
+    tokens: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        name, _, token = item.partition(":") if ":" in item else ("", "", item)
+        name, token = name.strip(), token.strip()
+        if len(token) < MIN_API_TOKEN_CHARS:
+            raise ValueError(f"every token needs at least {MIN_API_TOKEN_CHARS} characters")
+        if token in tokens:
+            raise ValueError("a token is listed twice")
+        tokens[token] = (name or token_fingerprint(token))[:MAX_USER_NAME_CHARS]
+    return tokens
+
+
+def parse_rate_limit(value: str) -> str:
+    """Read a rate limit such as `120/minute` or `10/second;500/hour`; `off` disables."""
+    from limits import parse_many
+
+    if value.strip().lower() in RATE_LIMIT_OFF:
+        return ""
+    parse_many(value)  # raises ValueError naming what it could not read
+    return value.strip()
+
+
 # name -> (default, parser). `.env.example` lists exactly these keys.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "DATABASE_URL": ("", str),
@@ -63,6 +98,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "EMAIL_SCAN_INCLUDE_SUBDOMAINS": (False, parse_bool),
     "EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS": (False, parse_bool),
     "EMAIL_SCAN_USER_AGENT": (DEFAULT_USER_AGENT, str),
+    "SCRAPERSKY_API_TOKENS": ({}, parse_api_tokens),
+    "SCRAPERSKY_SUBMIT_RATE_LIMIT": ("120/minute", parse_rate_limit),
+    "SCRAPERSKY_RATE_LIMIT_STORAGE_URI": ("memory://", str),
 }
 
 

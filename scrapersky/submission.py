@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import current_app, g, request
 
 from scrapersky.extensions import db
 from scrapersky.models import TaskStatus
@@ -18,7 +18,13 @@ ANONYMOUS = "anonymous"
 
 
 def current_user_id() -> str:
-    """Return who is asking; everyone is anonymous until access control exists."""
+    """Return who is asking: the authenticated token's name; without access control, the
+    X-ScraperSky-User header (a label, not a proof) or anonymous."""
+    user = g.get("user")
+    if user:
+        return user
+    if current_app.extensions.get("scrapersky_api_tokens"):
+        return ANONYMOUS  # access control on: an unauthenticated label is not trusted
     return request.headers.get("X-ScraperSky-User", ANONYMOUS)[:120] or ANONYMOUS
 
 

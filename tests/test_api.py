@@ -1,4 +1,5 @@
-"""The JSON API: submit, validation, dedupe, status, job list and contact export."""
+"""The JSON API: submit (one and bulk), validation, dedupe, status, job and contact lists,
+contact export."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from scrapersky.extensions import db
-from scrapersky.models import Job, TaskStatus
+from scrapersky.models import Contact, Domain, Job, TaskStatus
 
 SUBMIT = "/api/v3/email-scan/scan/website"
+BULK = "/api/v3/email-scan/scan/websites"
+CONTACTS = "/api/v3/email-scan/contacts"
 
 
 def count_jobs(app) -> int:
@@ -150,7 +153,8 @@ def test_job_list_filters_by_status_and_paginates(client):
 def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok",
+                                   "scheduler_last_tick_age_seconds": None}
 
 
 def test_cancel_a_pending_job_then_retry_it_as_a_new_job(client):
@@ -169,3 +173,89 @@ def test_cancel_a_pending_job_then_retry_it_as_a_new_job(client):
 def test_cancel_and_retry_of_unknown_or_malformed_jobs(client):
     assert client.post(f"/api/v3/email-scan/jobs/{uuid.uuid4()}/cancel").status_code == 404
     assert client.post("/api/v3/email-scan/jobs/nope/retry").status_code == 400
+
+
+def test_bulk_submit_answers_per_item_in_order(client, app):
+    client.post(SUBMIT, json={"domain": "busy.dev"})
+    response = client.post(BULK, json={"sites": [
+        "https://a.com", "b.org", {"url": "https://c.net/x"}, {"domain": "www.busy.dev"},
+        "ftp://nope.com", {"domain": "https://d.com"}, 42, "B.org"]})
+    assert response.status_code == 202
+    body = response.get_json()
+    assert (body["queued"], body["already_active"], body["invalid"]) == (3, 2, 3)
+    statuses = [(r["input"], r["status"]) for r in body["results"]]
+    assert statuses == [
+        ("https://a.com", "queued"), ("b.org", "queued"), ({"url": "https://c.net/x"}, "queued"),
+        ({"domain": "www.busy.dev"}, "already_active"), ("ftp://nope.com", "invalid"),
+        ({"domain": "https://d.com"}, "invalid"), (42, "invalid"), ("B.org", "already_active")]
+    queued = body["results"][0]
+    assert queued["domain"] == "a.com"
+    assert queued["status_url"] == f"/api/v3/email-scan/scan/status/{queued['job_id']}"
+    assert body["results"][7]["job_id"] == body["results"][1]["job_id"]
+    assert "domain" in body["results"][5]["error"] and "job_id" not in body["results"][4]
+    assert count_jobs(app) == 4
+
+
+def test_bulk_submit_answers_200_when_nothing_was_queued(client):
+    client.post(SUBMIT, json={"domain": "a.com"})
+    response = client.post(BULK, json={"sites": ["a.com", "not a url"]})
+    assert response.status_code == 200
+    assert (response.json["queued"], response.json["already_active"],
+            response.json["invalid"]) == (0, 1, 1)
+
+
+@pytest.mark.parametrize("payload", [{}, {"sites": []}, {"sites": "a.com"},
+                                     {"sites": [f"s{n}.com" for n in range(501)]},
+                                     {"sites": ["a.com"], "extra": 1}])
+def test_bulk_submit_refuses_a_bad_list_as_a_whole(client, app, payload):
+    response = client.post(BULK, json=payload)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "validation_error"
+    assert count_jobs(app) == 0
+
+
+def test_bulk_submit_takes_500_sites(client, app):
+    response = client.post(BULK, json={"sites": [f"s{n}.com" for n in range(500)]})
+    assert response.status_code == 202 and response.json["queued"] == 500
+
+
+def test_job_list_filters_by_part_of_the_site(client):
+    for domain in ("shop.acme.dev", "acme.org", "other.dev"):
+        client.post(SUBMIT, json={"domain": domain})
+    listed = client.get("/api/v3/email-scan/jobs?q=ACME").get_json()
+    assert sorted(job["domain"] for job in listed["jobs"]) == ["acme.org", "shop.acme.dev"]
+    assert listed["total"] == 2
+    assert client.get("/api/v3/email-scan/jobs?q=%25").json["total"] == 0
+    assert client.get("/api/v3/email-scan/jobs?q=").status_code == 422
+
+
+def add_contacts(app) -> None:
+    with app.app_context():
+        for host, emails in (("acme.dev", [("info@acme.dev", "corporate"),
+                                           ("acme@gmail.com", "free")]),
+                             ("shop.dev", [("help@shop.dev", "service")])):
+            domain = Domain(host=host)
+            db.session.add(domain)
+            db.session.flush()
+            for email, email_type in emails:
+                db.session.add(Contact(domain_id=domain.id, email=email, email_type=email_type,
+                                       source_url=f"https://{host}/contact", context=email))
+        db.session.commit()
+
+
+def test_contact_list_filters_by_type_and_site_and_paginates(client, app):
+    add_contacts(app)
+    everything = client.get(CONTACTS).get_json()
+    assert everything["total"] == 3 and everything["page"] == 1
+    first = everything["contacts"][0]
+    assert {"email", "email_type", "source_url", "context", "domain", "first_seen_at",
+            "last_seen_at", "still_found"} <= set(first)
+    by_type = client.get(f"{CONTACTS}?email_type=free").json["contacts"]
+    assert [(c["email"], c["domain"]) for c in by_type] == [("acme@gmail.com", "acme.dev")]
+    by_site = client.get(f"{CONTACTS}?site=shop").json["contacts"]
+    assert [c["email"] for c in by_site] == ["help@shop.dev"]
+    page = client.get(f"{CONTACTS}?per_page=2&page=2").get_json()
+    assert page["total"] == 3 and len(page["contacts"]) == 1
+    bad = client.get(f"{CONTACTS}?email_type=spam&per_page=0")
+    assert bad.status_code == 422
+    assert {"email_type", "per_page"} <= set(bad.json["error"]["details"])

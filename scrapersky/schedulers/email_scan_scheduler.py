@@ -11,6 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
 
+from scrapersky import metrics
 from scrapersky.extensions import db, scheduler
 from scrapersky.models.job_states import (
     Claim,
@@ -48,6 +49,7 @@ class ScanPool:
         with self._poll_lock:
             if not self._accepting:
                 return 0
+            metrics.record_tick()
             recover_stalled_jobs(self.app)
             with self._lock:
                 free = self.size - len(self._futures)
@@ -114,6 +116,7 @@ def run_job(app: Flask, claim: Claim, should_release=lambda: False, on_progress=
     """Run one claimed scan in its own app context; if it raises, record the failure."""
     with app.app_context():
         logger.info("job_id=%s running", claim.job_id)
+        started = metrics.record_scan_started()
         try:
             status = scan_website_for_emails(claim.job_id, claim.created_by, claim=claim,
                                              should_release=should_release,
@@ -123,6 +126,7 @@ def run_job(app: Flask, claim: Claim, should_release=lambda: False, on_progress=
             status = record_exception(app, claim, exc)
         finally:
             db.session.remove()
+        metrics.record_scan_ended(claim.job_id, status, started)
         logger.info("job_id=%s finished with status %s", claim.job_id, status)
         return status
 

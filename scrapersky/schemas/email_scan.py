@@ -16,6 +16,11 @@ from marshmallow import (
 from scrapersky.models.task_status import TaskStatus
 from scrapersky.sites import MAX_INPUT_CHARS, InvalidSiteError, parse_site
 
+MAX_BULK_SITES = 500
+MAX_SEARCH_CHARS = 200
+EMAIL_TYPES = ("corporate", "service", "free", "other")
+BULK_STATUSES = ("queued", "already_active", "invalid")
+
 
 class EmailScanRequest(Schema):
     """A request to scan one website: `url` or `domain`, exactly one."""
@@ -96,12 +101,109 @@ class ContactSchema(Schema):
     last_seen_at = fields.DateTime()
 
 
-class JobListQuery(Schema):
-    """Query string of the job list: status filter and pagination."""
+class PageQuery(Schema):
+    """Pagination of a list: page number from 1, items per page."""
 
-    status = fields.String(validate=validate.OneOf([s.value for s in TaskStatus]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
+                          metadata={"description": "page number, from 1"})
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
+                              metadata={"description": "items per page (at most 200)"})
+
+
+class JobListQuery(PageQuery):
+    """Query string of the job list: status and site filters, pagination."""
+
+    status = fields.String(validate=validate.OneOf([s.value for s in TaskStatus]),
+                           metadata={"description": "only jobs in this state"})
+    q = fields.String(validate=validate.Length(min=1, max=MAX_SEARCH_CHARS),
+                      metadata={"description": "only sites whose host contains this text "
+                                "(ASCII or Unicode)"})
+
+
+class JobListResponse(Schema):
+    """One page of jobs, newest first."""
+
+    jobs = fields.List(fields.Nested(JobStatusResponse), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "jobs matching the filters"})
+
+
+class JobContactsResponse(Schema):
+    """The contacts one job found."""
+
+    job_id = fields.String(required=True)
+    contacts = fields.List(fields.Nested(ContactSchema), required=True)
+
+
+class ContactListQuery(PageQuery):
+    """Query string of the contact list: type and site filters, pagination."""
+
+    email_type = fields.String(validate=validate.OneOf(EMAIL_TYPES),
+                               metadata={"description": "only addresses of this type"})
+    site = fields.String(validate=validate.Length(min=1, max=MAX_SEARCH_CHARS),
+                         metadata={"description": "only sites whose host contains this text"})
+
+
+class SiteContactSchema(ContactSchema):
+    """An address with the site it belongs to and whether the latest scan still found it."""
+
+    domain = fields.String(required=True)
+    still_found = fields.Boolean(allow_none=True, metadata={
+        "description": "found by the site's latest completed scan (null: never completed)"})
+
+
+class ContactListResponse(Schema):
+    """One page of every site's contacts, most recently seen first."""
+
+    contacts = fields.List(fields.Nested(SiteContactSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class BulkScanRequest(Schema):
+    """Many websites at once: URLs or domains as strings, or `{"url"}`/`{"domain"}` objects."""
+
+    sites = fields.List(
+        fields.Raw(metadata={"oneOf": [
+            {"type": "string", "example": "https://example.com"},
+            {"type": "object", "properties": {"url": {"type": "string"}}},
+            {"type": "object", "properties": {"domain": {"type": "string"}}},
+        ]}),
+        required=True, validate=validate.Length(min=1, max=MAX_BULK_SITES),
+        metadata={"description": f"1 to {MAX_BULK_SITES} sites"},
+    )
+
+
+class BulkScanItem(Schema):
+    """What happened to one submitted site."""
+
+    input = fields.Raw(required=True, metadata={"description": "the item as submitted"})
+    status = fields.String(required=True, validate=validate.OneOf(BULK_STATUSES))
+    domain = fields.String(metadata={"description": "the normalised site"})
+    job_id = fields.String()
+    status_url = fields.String()
+    error = fields.String(metadata={"description": "why the item is invalid"})
+
+
+class BulkScanResponse(Schema):
+    """One result per submitted item, in order, and how many had each status."""
+
+    results = fields.List(fields.Nested(BulkScanItem), required=True)
+    queued = fields.Integer(required=True)
+    already_active = fields.Integer(required=True)
+    invalid = fields.Integer(required=True)
+
+
+class HealthResponse(Schema):
+    """Liveness: the database and this process's scheduler."""
+
+    status = fields.String(required=True, metadata={"description": "ok or unavailable"})
+    database = fields.String(required=True)
+    scheduler_last_tick_age_seconds = fields.Float(allow_none=True, required=True, metadata={
+        "description": "seconds since this process's scheduler last polled; null when "
+                       "this process runs no scheduler"})
 
 
 class ErrorDetail(Schema):
@@ -109,7 +211,7 @@ class ErrorDetail(Schema):
 
     code = fields.String(required=True)
     message = fields.String(required=True)
-    details = fields.Dict()
+    details = fields.Dict(metadata={"description": "messages by the field at fault"})
 
 
 class ErrorResponse(Schema):
