@@ -67,7 +67,12 @@ class ScanPool:
             return len(claims)
 
     def _run(self, claim: Claim) -> None:
-        run_job(self.app, claim, self._releasing.is_set)
+        try:
+            run_job(self.app, claim, self._releasing.is_set)
+        except Exception:  # even recording the failure failed (database gone): the lease
+            # expires and the sweep requeues the job; say so instead of losing it silently
+            logger.exception("job_id=%s could not be finished; its lease will expire",
+                             claim.job_id)
 
     def _done(self, future: Future) -> None:
         with self._lock:
