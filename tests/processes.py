@@ -219,23 +219,17 @@ def child_pids(parent: int) -> set[int]:
     return children
 
 
-def thread_count(pid: int) -> int:
-    """Return how many threads a process runs (0 if it is gone)."""
-    try:
-        return len(list(Path(f"/proc/{pid}/task").iterdir()))
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
-
-
-def has_booted(worker_pid: int) -> bool:
-    """Return whether a gunicorn worker is past `post_worker_init`: until then it has one
-    thread; the hook starts either the scheduler or the lock-retry thread."""
-    return thread_count(worker_pid) >= 2
+def has_booted(master: ServerProcess, worker_pid: int) -> bool:
+    """Return whether a gunicorn worker is past `post_worker_init`: the hook logs that the
+    worker either holds the scheduler lock or waits for it."""
+    log = master.stderr()
+    return (f"process {worker_pid} holds " in log
+            or f"process {worker_pid} waits for " in log)
 
 
 def booted_workers(master: ServerProcess, count: int) -> set[int] | None:
     """Return gunicorn's worker pids once `count` of them are up and past their hook."""
     workers = child_pids(master.pid)
-    if len(workers) == count and all(has_booted(pid) for pid in workers):
+    if len(workers) == count and all(has_booted(master, pid) for pid in workers):
         return workers
     return None

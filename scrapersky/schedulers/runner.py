@@ -92,6 +92,8 @@ def start_designated_scheduler(app: Flask, retry_seconds: float = LOCK_RETRY_SEC
         logger.info("process %d holds %s: running the scheduler", os.getpid(), path.name)
         start_scheduler(app)
         return
+    logger.info("process %d waits for %s: another process runs the scheduler",
+                os.getpid(), path.name)
     thread = threading.Thread(
         target=_wait_for_lock, args=(app, path, retry_seconds), name="scheduler-lock", daemon=True
     )
