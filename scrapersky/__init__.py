@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -50,10 +49,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def register_logging(app: Flask) -> None:
     """Send log lines to stderr, one format for every module."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("scrapersky").setLevel(app.config["LOG_LEVEL"].upper())
+    from scrapersky.logs import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
 
 def register_extensions(app: Flask) -> None:

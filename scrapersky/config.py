@@ -75,11 +75,20 @@ def parse_rate_limit(value: str) -> str:
     return value.strip()
 
 
+def parse_log_format(value: str) -> str:
+    """Read the log format: text or json."""
+    lowered = value.strip().lower()
+    if lowered not in {"text", "json"}:
+        raise ValueError(f"expected text or json, got {value!r}")
+    return lowered
+
+
 # name -> (default, parser). `.env.example` lists exactly these keys.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "DATABASE_URL": ("", str),
     "SECRET_KEY": ("dev-only-change-me", str),
     "LOG_LEVEL": ("INFO", str),
+    "LOG_FORMAT": ("text", parse_log_format),
     "EMAIL_SCAN_SCHEDULER_ENABLED": (True, parse_bool),
     "EMAIL_SCAN_SCHEDULER_INTERVAL_MINUTES": (1.0, parse_positive_float),
     "EMAIL_SCAN_SCHEDULER_BATCH_SIZE": (10, parse_positive_int),
