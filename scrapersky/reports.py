@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import idna
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from scrapersky.models import Contact, Domain, Job, TaskStatus
@@ -121,6 +121,8 @@ def _safe_cell(value: Any) -> str:
 def host_matches(search: str) -> ColumnElement[bool]:
     """Match hosts containing the search text, typed in ASCII or in Unicode (IDN)."""
     text = search.strip().lower()[:MAX_SEARCH_CHARS]
+    if "\x00" in text:  # no host has one, and PostgreSQL refuses NUL in text parameters
+        return false()
     terms = {text}
     try:
         terms.add(idna.encode(text, uts46=True).decode("ascii"))

@@ -63,7 +63,10 @@ def parse_site(value: str, *, default_scheme: str = "https") -> Site:
         raise InvalidSiteError("must not contain spaces or control characters")
     if not _SCHEME_RE.match(value):
         value = f"{default_scheme}://{value}"
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # an unbalanced "[" or "]": "Invalid IPv6 URL"
+        raise InvalidSiteError("is not a valid URL") from exc
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise InvalidSiteError(f"scheme '{scheme}' is not supported; use http or https")

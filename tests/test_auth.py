@@ -217,3 +217,14 @@ def test_logged_in_pages_offer_logout_and_api_docs(client):
     client.post("/login", data={"token": ALICE})
     page = client.get("/contacts").get_data(as_text=True)
     assert 'action="/logout"' in page and "alice" in page and 'href="/api/docs"' in page
+
+
+def test_logged_in_browser_can_use_the_job_pages_export_links(client, secured):
+    client.post("/login", data={"token": ALICE})
+    client.post("/scan", data={"url": "https://c.com"})
+    with secured.app_context():
+        job_id = db.session.scalars(select(Job.job_id)).one()
+    export = client.get(f"/api/v3/email-scan/jobs/{job_id}/contacts?format=csv")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    assert client.post("/api/v3/email-scan/scan/website",
+                       json={"domain": "d.com"}).status_code == 401  # writes need a token

@@ -36,7 +36,9 @@ bp = Blueprint("auth", __name__)
 TOKENS_KEY = "scrapersky_api_tokens"
 OPEN_ENDPOINTS = {"health.healthz", "health.metrics_text", "auth.login", "static"}
 # Read-only documents a logged-in dashboard user may open in the browser.
-SESSION_API_ENDPOINTS = {"docs.openapi_json", "docs.api_docs"}
+# Read-only API pages a logged-in browser opens from the dashboard (docs, the job page's
+# CSV/JSON export links); everything else under /api/ takes bearer tokens only.
+SESSION_API_ENDPOINTS = {"docs.openapi_json", "docs.api_docs", "email_scanner.contacts"}
 SUBMIT_ENDPOINTS = ("email_scanner.submit_scan", "email_scanner.submit_scans",
                     "email_scanner.retry", "dashboard.submit", "dashboard.submit_bulk",
                     "dashboard.retry")

@@ -13,6 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from scrapersky.models.clock import as_utc
 from scrapersky.models.task_status import TaskStatus
 from scrapersky.sites import MAX_INPUT_CHARS, InvalidSiteError, parse_site
 
@@ -89,6 +90,13 @@ class JobStatusResponse(Schema):
     result = fields.Nested(ScanResult)
 
 
+class UtcDateTime(fields.DateTime):
+    """A timestamp written with its UTC offset, also when SQLite hands back a naive one."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
+
+
 class ContactSchema(Schema):
     """One address found on a site."""
 
@@ -97,8 +105,8 @@ class ContactSchema(Schema):
     method = fields.String()
     source_url = fields.String(allow_none=True)
     context = fields.String(allow_none=True)
-    first_seen_at = fields.DateTime()
-    last_seen_at = fields.DateTime()
+    first_seen_at = UtcDateTime()
+    last_seen_at = UtcDateTime()
 
 
 class PageQuery(Schema):
