@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import ipaddress
 import logging
-import re
 import socket
 import threading
 import time
@@ -15,13 +12,14 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
-from charset_normalizer import from_bytes
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.util.connection import allowed_gai_family
 
+from scrapersky.scraping.addresses import blocked_address_reason
+from scrapersky.scraping.bodies import decode_body, looks_binary, looks_like_html
 from scrapersky.scraping.urls import is_same_site
 
 logger = logging.getLogger(__name__)
@@ -31,27 +29,7 @@ TEXT_CONTENT_TYPES = frozenset({"text/plain", "text/xml", "application/xml"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 READ_CHUNK_BYTES = 16_384
 SNIFF_BYTES = 1024
-DETECT_SAMPLE_BYTES = 65_536
 DEADLINE_PER_TIMEOUT = 2  # a request's whole deadline defaults to 2 × its socket timeout
-BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
-                b"Rar!", b"7z\xbc\xaf", b"\x7fELF", b"MZ", b"RIFF", b"OggS", b"ID3", b"wOF")
-TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-             (codecs.BOM_UTF16_BE, "utf-16"))
-_META_CHARSET_RE = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-_TAG_RE = re.compile(rb"<[^>]{0,2000}>")
-_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
-# Western text has a few accented letters; Cyrillic, Greek or CJK text is mostly high bytes.
-WESTERN_HIGH_BYTE_RATIO = 0.2
-_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<a ", b"<div")
-# WHATWG: labels that browsers decode as windows-1252.
-_CP1252_LABELS = frozenset({"iso-8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii"})
-
-METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254", "fd00:ec2::23"))
-CGNAT_NETWORK = ipaddress.ip_network("100.64.0.0/10")
-NAT64_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-IPV4_COMPATIBLE_NETWORK = ipaddress.ip_network("::/96")
 
 
 class FetchError(Exception):
@@ -83,44 +61,6 @@ class FetchResult:
     bytes_read: int
     redirects: list[str] = field(default_factory=list)
     retry_after_seconds: float | None = None
-
-
-def blocked_address_reason(address: str) -> str | None:
-    """Return why an IP address must not be connected to, or None if it is public."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    embedded = _embedded_ipv4(ip)
-    if embedded:
-        reasons = [blocked_address_reason(str(inner)) for inner in embedded]
-        return next((reason for reason in reasons if reason), None)
-    checks = (
-        (ip in METADATA_ADDRESSES, "cloud metadata"),
-        (ip.is_unspecified, "unspecified"),
-        (ip.is_loopback, "loopback"),
-        (ip.is_link_local, "link-local"),
-        (ip.is_multicast, "multicast"),
-        (ip.version == 4 and ip in CGNAT_NETWORK, "shared address space (CGNAT)"),
-        (ip.is_private, "private"),
-        (ip.is_reserved, "reserved"),
-        (not ip.is_global, "not globally routable"),
-    )
-    return next((reason for failed, reason in checks if failed), None)
-
-
-def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list:
-    """Return the IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64)."""
-    if ip.version == 4:
-        return []
-    if ip.ipv4_mapped:
-        return [ip.ipv4_mapped]
-    if ip.sixtofour:
-        return [ip.sixtofour]
-    if ip.teredo:
-        return list(ip.teredo)
-    if any(ip in network for network in NAT64_NETWORKS):
-        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
-    if ip in IPV4_COMPATIBLE_NETWORK and int(ip) > 1:
-        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
-    return []
 
 
 _request_deadline = threading.local()  # the monotonic deadline of this thread's fetch
@@ -342,59 +282,6 @@ def _read_body(response: requests.Response, max_bytes: int, deadline: float) -> 
         raise
     response.close()
     return b"".join(chunks), True
-
-
-def looks_binary(head: bytes) -> bool:
-    """Return True if the first bytes of a body are a known binary format or contain NULs."""
-    if head.startswith(tuple(bom for bom, _ in TEXT_BOMS)):
-        return False
-    return head.startswith(BINARY_MAGIC) or b"\x00" in head
-
-
-def looks_like_html(head: bytes) -> bool:
-    """Return True if the first bytes of an untyped body look like HTML."""
-    lowered = head.lower()
-    return any(marker in lowered for marker in _HTML_MARKERS)
-
-
-def decode_body(body: bytes, content_type: str) -> str:
-    """Decode a body: BOM, then the header charset, then <meta charset>, then detection."""
-    for bom, encoding in TEXT_BOMS:
-        if body.startswith(bom):
-            return body.decode(encoding, errors="replace")
-    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type, re.IGNORECASE)
-    meta = _META_CHARSET_RE.search(body[:4096])
-    for label in (match and match.group(1), meta and meta.group(1).decode("ascii")):
-        encoding = _known_encoding(label)
-        if encoding:
-            return body.decode(encoding, errors="replace")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    return body.decode(_detect_encoding(body[:DETECT_SAMPLE_BYTES]), errors="replace")
-
-
-def _detect_encoding(sample: bytes) -> str:
-    """Guess a legacy encoding; mostly-ASCII text with a few accents is windows-1252."""
-    visible = _TAG_RE.sub(b" ", sample)
-    high_bytes = len(_HIGH_BYTE_RE.findall(visible))
-    if high_bytes < WESTERN_HIGH_BYTE_RATIO * max(len(visible), 1):
-        return "cp1252"
-    best = from_bytes(sample).best()
-    return best.encoding if best else "cp1252"
-
-
-def _known_encoding(label: str | None) -> str | None:
-    if not label:
-        return None
-    label = label.strip().lower()
-    if label in _CP1252_LABELS:
-        return "cp1252"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
 
 
 def parse_retry_after(value: str | None) -> float | None:
