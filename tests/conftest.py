@@ -15,6 +15,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from scrapersky import create_app
 from scrapersky.config import SETTINGS
+from tests.processes import ProcessRunner, process_runner
 from tests.sites import TestSite, serve_site
 
 PG_ENV = "TEST_DATABASE_URL"
@@ -100,6 +101,13 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner of the app."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def processes(database_url: str, tmp_path: Path) -> Iterator[ProcessRunner]:
+    """Start server processes whose groups are all killed before the database is dropped."""
+    with process_runner(tmp_path) as runner:
+        yield runner
 
 
 @pytest.fixture

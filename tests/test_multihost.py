@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
@@ -24,10 +23,8 @@ from scrapersky.models.job import submit_scan
 from scrapersky.models.job_states import claim_pending_jobs, recover_expired_jobs
 from tests.conftest import PG_ENV
 from tests.processes import (
-    ProcessRunner,
     ServerProcess,
     flask_args,
-    process_runner,
     server_env,
     wait_until,
 )
@@ -50,13 +47,6 @@ SITE_PAGES = {"/": ("text/html", "<p>Write to info@acme.dev</p>")}
 EXPIRED_JOBS = 50
 SWEEPERS = 4
 MAX_ATTEMPTS = 3
-
-
-@pytest.fixture
-def processes(database_url: str, tmp_path: Path) -> Iterator[ProcessRunner]:
-    """Start processes whose groups are all killed before the database is dropped."""
-    with process_runner(tmp_path) as runner:
-        yield runner
 
 
 def host_env(database_url: str, tmp_path: Path, host: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from tests.processes import (
     held_lock,
     is_alive,
     parent_pid,
-    process_runner,
     server_env,
     wait_for_server,
     wait_until,
@@ -43,13 +42,6 @@ BOOT_TIMEOUT_SECONDS = 20.0
 # A surviving worker retries the lock every LOCK_RETRY_SECONDS (5 s); its replacement tries
 # as soon as it has booted.
 TAKEOVER_TIMEOUT_SECONDS = 15.0
-
-
-@pytest.fixture
-def processes(database_url: str, tmp_path: Path) -> Iterator[ProcessRunner]:
-    """Start processes whose groups are all killed before the database is dropped."""
-    with process_runner(tmp_path) as runner:
-        yield runner
 
 
 @pytest.fixture

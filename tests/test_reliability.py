@@ -37,7 +37,6 @@ from tests.processes import (
     ServerProcess,
     flask_args,
     free_port,
-    process_runner,
     server_env,
     wait_until,
 )
@@ -83,13 +82,6 @@ class Gate:
     def open(self) -> None:
         """Let every held and later request through."""
         self.opened.set()
-
-
-@pytest.fixture
-def processes(database_url: str, tmp_path: Path) -> Iterator[ProcessRunner]:
-    """Start processes whose groups are all killed before the database is dropped."""
-    with process_runner(tmp_path) as runner:
-        yield runner
 
 
 @pytest.fixture
