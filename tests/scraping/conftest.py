@@ -140,6 +140,21 @@ def html_page(*links: str, body: str = "") -> str:
     return f"{head}<body>{body}\n{anchors}</body></html>"
 
 
+def drip_body(handler: BaseHTTPRequestHandler, site: LoopbackSite,
+              content_length: int = 100_000) -> None:
+    """Answer 200 with headers at once, then one body byte every 50 ms until the site stops."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(content_length))
+    handler.end_headers()
+    try:
+        while not site.stopping.wait(0.05):
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+    except OSError:
+        return
+
+
 def fake_dns(monkeypatch: pytest.MonkeyPatch, table: dict[str, list[str]]) -> list[str]:
     """Resolve the host names in table to the given addresses in turn; log lookups."""
     lookups: list[str] = []

@@ -13,7 +13,13 @@ import requests
 from scrapersky.scraping import crawling
 from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler, StartPageError
 from scrapersky.scraping.fetching import FetchError
-from tests.scraping.conftest import USER_AGENT, LoopbackSite, fake_dns, html_page
+from tests.scraping.conftest import (
+    USER_AGENT,
+    LoopbackSite,
+    drip_body,
+    fake_dns,
+    html_page,
+)
 
 FAST = {"request_timeout_seconds": 1.0, "wall_time_seconds": 10.0}
 
@@ -396,20 +402,8 @@ def test_hostile_pages_inside_a_crawl_stay_bounded(session: requests.Session,
         except OSError:
             return
 
-    def drip(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", "9999")
-        handler.end_headers()
-        try:
-            while not site.stopping.wait(0.05):
-                handler.wfile.write(b"z")
-                handler.wfile.flush()
-        except OSError:
-            return
-
     site.handler("/stream", endless)
-    site.handler("/drip", drip)
+    site.handler("/drip", lambda h: drip_body(h, site, content_length=9999))
     site.page("/loop", "", status=302, Location="/loop2")
     site.page("/loop2", "", status=302, Location="/loop")
     site.page("/", html_page("/stream", "/drip", "/loop", "/contact|Contact"))

@@ -20,7 +20,7 @@ from scrapersky.scraping.fetching import (
     fetch,
     parse_retry_after,
 )
-from tests.scraping.conftest import USER_AGENT, LoopbackSite, fake_dns
+from tests.scraping.conftest import USER_AGENT, LoopbackSite, drip_body, fake_dns
 
 MB = 1_000_000
 
@@ -221,21 +221,8 @@ def test_huge_bodies_are_cut_at_max_bytes(session: requests.Session, site: Loopb
     assert time.monotonic() - started < 2
 
 
-def _drip(handler: BaseHTTPRequestHandler, site: LoopbackSite) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    try:
-        while not site.stopping.wait(0.05):
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
-    except OSError:
-        return
-
-
 def test_slow_drip_is_cut_at_the_deadline(session: requests.Session, site: LoopbackSite) -> None:
-    site.handler("/drip", lambda h: _drip(h, site))
+    site.handler("/drip", lambda h: drip_body(h, site))
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
         _fetch(session, site.url("/drip"), timeout_seconds=0.5, deadline_seconds=0.8)
