@@ -90,19 +90,17 @@ def find_job(session: Session, job_id: str) -> Job | None:
     return session.scalars(select(Job).where(Job.job_id == job_id)).first()
 
 
-def find_active_job(session: Session, domain_id: int) -> Job | None:
-    """Return the queued or running job of a domain, if any."""
-    query = select(Job).where(Job.domain_id == domain_id, Job.status.in_(TaskStatus.active()))
-    return session.scalars(query).first()
-
-
 def get_or_create_domain(session: Session, host: str) -> Domain:
     """Return the domain row for a site key, inserting it when new."""
     domain = session.scalars(select(Domain).where(Domain.host == host)).first()
-    if domain is None:
-        domain = Domain(host=host)
-        session.add(domain)
-        session.flush()
+    return domain if domain is not None else _insert_domain(session, host)
+
+
+def _insert_domain(session: Session, host: str) -> Domain:
+    """Add a new domain row and flush it so it has an id."""
+    domain = Domain(host=host)
+    session.add(domain)
+    session.flush()
     return domain
 
 
@@ -135,10 +133,7 @@ def _domain_and_active_job(session: Session, host: str) -> tuple[Domain, Job | N
     ).first()
     if row is not None:
         return row[0], row[1]
-    domain = Domain(host=host)
-    session.add(domain)
-    session.flush()
-    return domain, None
+    return _insert_domain(session, host), None
 
 
 def _commit_keeping_loaded(session: Session) -> None:
