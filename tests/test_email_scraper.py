@@ -167,3 +167,20 @@ def test_rescan_tells_which_contacts_the_latest_scan_still_found(app):
         assert contacts["old@acme.dev"].source_job_id == first.id
         assert as_utc(contacts["kept@acme.dev"].first_seen_at) < as_utc(
             contacts["kept@acme.dev"].last_seen_at)
+
+
+def test_a_scan_cancelled_before_it_ends_leaves_the_site_stamped_by_the_last_finished_one(app):
+    # Cancelled after its last page is stored: the claim is lost at the job's final update.
+    with serve_site({"/": ("text/html", "<p>kept@acme.dev</p>")}) as site:
+        first = run_scan(app, site.url)
+        job_id = queue_and_claim(app, site.url)
+        with app.app_context():
+            def cancel(_result: dict) -> None:
+                db.session.execute(update(Job).where(Job.job_id == job_id)
+                                   .values(status="CANCELLED", claim_token=None))
+                db.session.commit()
+
+            assert scan_website_for_emails(job_id, "tester",
+                                           on_progress=cancel) == "CANCELLED"
+            domain = db.session.get(Domain, first.domain_id)
+            assert domain.last_job_id == first.id

@@ -4,11 +4,12 @@ retry, release, cancel, resubmit and recovery of expired leases."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Update, or_, select, update
 from sqlalchemy.orm import Session
 
 from scrapersky.models.clock import utcnow
@@ -147,8 +148,9 @@ def heartbeat(session: Session, claim: Claim, lease_seconds: float, *, progress:
 
 
 def finish_job(session: Session, claim: Claim, status: TaskStatus, *, error: str | None,
-               result: dict[str, Any] | None) -> bool:
-    """End a held job as COMPLETE or FAILED with its result, in one guarded transaction."""
+               result: dict[str, Any] | None, also: Sequence[Executable] = ()) -> bool:
+    """End a held job as COMPLETE or FAILED with its result, in one guarded transaction;
+    the statements in `also` run in that transaction only when the claim still held."""
     values: dict[str, Any] = {
         "status": status.value, "finished_at": utcnow(), "claim_token": None,
         "lease_expires_at": None, "error": error[:MAX_ERROR_CHARS] if error else None,
@@ -157,7 +159,8 @@ def finish_job(session: Session, claim: Claim, status: TaskStatus, *, error: str
         values["progress"] = 1.0
     if result is not None:
         values["result_data"] = result
-    return commit_rowcount(session, update(Job).where(*_held(claim)).values(**values)) == 1
+    return commit_rowcount(session, update(Job).where(*_held(claim)).values(**values),
+                           also=also) == 1
 
 
 def retry_job(session: Session, claim: Claim, *, error: str, delay_seconds: float) -> bool:
@@ -217,11 +220,14 @@ def recover_expired_jobs(session: Session, max_attempts: int, retry_base_seconds
     return recovered
 
 
-def commit_rowcount(session: Session, statement: Update) -> int:
-    """Execute one guarded UPDATE in its own transaction; return the rows it changed.
-    A failed commit is rolled back before the connection goes back to the pool."""
+def commit_rowcount(session: Session, statement: Update, also: Sequence[Executable] = ()) -> int:
+    """Execute one guarded UPDATE in its own transaction, and the statements in `also` when
+    it changed a row; return the rows it changed. A failed commit is rolled back before
+    the connection goes back to the pool."""
     try:
         result = session.execute(statement, execution_options={"synchronize_session": False})
+        for extra in also if result.rowcount else ():
+            session.execute(extra, execution_options={"synchronize_session": False})
         session.commit()
     except BaseException:
         session.rollback()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scrapersky.extensions import db
@@ -124,10 +124,12 @@ class SiteScan:
             logger.warning("job_id=%s released to PENDING for shutdown after %d pages",
                            self.job.job_id, self.pages_scanned)
             return TaskStatus.PENDING.value
+        # The site's "last scanned" stamp commits with the job's end, and only if it ends.
+        stamp = (update(Domain).where(Domain.id == self.job.domain_id)
+                 .values(last_scanned_at=utcnow(), last_job_id=self.job.id))
         if not finish_job(self.session, self.claim, TaskStatus.COMPLETE, error=None,
-                          result=self.result()):
+                          result=self.result(), also=[stamp]):
             return self.session.scalar(select(Job.status).where(Job.id == self.claim.pk)) or ""
-        self.stamp_domain()
         logger.info("job_id=%s finished COMPLETE: %d pages, %d addresses", self.job.job_id,
                     self.pages_scanned, len(self.emails))
         return TaskStatus.COMPLETE.value
@@ -170,8 +172,7 @@ class SiteScan:
                 self.lost_claim = True
                 return
             page = upsert_page(self.session, self.job, crawled)
-            for finding in crawled.findings:
-                upsert_contact(self.session, self.job, page, crawled.final_url, finding)
+            upsert_contacts(self.session, self.job, page, crawled.final_url, crawled.findings)
             self.session.commit()
         except BaseException:
             self.session.rollback()
@@ -180,14 +181,6 @@ class SiteScan:
         self.pages_failed += crawled.error is not None
         self.emails.update(finding.email for finding in crawled.findings)
         self.on_progress({**self.result(), "max_pages": max_pages})
-
-    def stamp_domain(self) -> None:
-        """Record when the site was last scanned, and by which job."""
-        domain = self.session.get(Domain, self.job.domain_id)
-        if domain is not None:
-            domain.last_scanned_at = utcnow()
-            domain.last_job_id = self.job.id
-            self.session.commit()
 
 
 def upsert_page(session: Session, job: Job, crawled: CrawledPage) -> Page:
@@ -207,22 +200,27 @@ def upsert_page(session: Session, job: Job, crawled: CrawledPage) -> Page:
     return page
 
 
-def upsert_contact(session: Session, job: Job, page: Page, url: str, finding: Any) -> None:
-    """Insert a new contact, or mark a known one seen again by this job."""
-    contact = session.scalars(
-        select(Contact).where(Contact.domain_id == job.domain_id, Contact.email == finding.email)
-    ).first()
+def upsert_contacts(session: Session, job: Job, page: Page, url: str,
+                    findings: Sequence[Any]) -> None:
+    """Insert new contacts, or mark known ones seen again by this job (one lookup for all)."""
+    if not findings:
+        return
+    known = {contact.email: contact for contact in session.scalars(
+        select(Contact).where(Contact.domain_id == job.domain_id,
+                              Contact.email.in_(sorted({finding.email for finding in findings}))))}
     now = utcnow()
-    if contact is None:
-        contact = Contact(domain_id=job.domain_id, email=finding.email, first_seen_at=now)
-        session.add(contact)
-    elif contact.source_job_id == job.id:
-        return  # already recorded by this scan on an earlier page; keep that provenance
-    contact.email_type = finding.email_type
-    contact.method = finding.method
-    contact.context = finding.context
-    contact.source_url = url
-    contact.source_page_id = page.id
-    contact.source_job_id = job.id
-    contact.last_seen_at = now
-    session.flush()
+    for finding in findings:
+        contact = known.get(finding.email)
+        if contact is None:
+            contact = known[finding.email] = Contact(domain_id=job.domain_id, email=finding.email,
+                                                     first_seen_at=now)
+            session.add(contact)
+        elif contact.source_job_id == job.id:
+            continue  # already recorded by this scan on an earlier page; keep that provenance
+        contact.email_type = finding.email_type
+        contact.method = finding.method
+        contact.context = finding.context
+        contact.source_url = url
+        contact.source_page_id = page.id
+        contact.source_job_id = job.id
+        contact.last_seen_at = now
