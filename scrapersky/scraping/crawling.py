@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 import threading
 import time
@@ -14,8 +12,10 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from scrapersky.scraping.crawl_model import CrawledPage, CrawlLimits, CrawlStats, StartPageError
 from scrapersky.scraping.emails import Finding, Link, analyse_html
 from scrapersky.scraping.fetching import DEADLINE_PER_TIMEOUT, FetchError, FetchResult, fetch
+from scrapersky.scraping.frontier import CrawlTask, Frontier
 from scrapersky.scraping.robots import (
     MAX_ROBOTS_BYTES,
     RobotsRules,
@@ -24,23 +24,16 @@ from scrapersky.scraping.robots import (
     is_challenge_page,
     parse_robots,
 )
-from scrapersky.scraping.urls import (
-    CONTACT_SCORE,
-    canonicalise_url,
-    contact_score,
-    has_skipped_extension,
-    is_same_site,
-    path_key,
-)
+from scrapersky.scraping.urls import CONTACT_SCORE, canonicalise_url, contact_score, is_same_site
 from scrapersky.sites import site_host
+
+__all__ = ["CrawlLimits", "CrawlStats", "CrawledPage", "SiteCrawler", "StartPageError"]
 
 logger = logging.getLogger(__name__)
 
-MAX_QUERY_VARIANTS_PER_PATH = 5
 # Probed only when neither links nor sitemaps point at a contact page; a 404 is not reported.
 WELL_KNOWN_PROBES = ("/contact", "/impressum")
 MISSING_STATUSES = frozenset({404, 410})
-MAX_FRONTIER_URLS = 5_000
 MAX_LINKS_PER_PAGE = 2_000
 MAX_SITEMAP_BYTES = 5_000_000
 MAX_SITEMAP_SEEDS = 50
@@ -52,61 +45,6 @@ RETRY_STATUSES = frozenset({429, 503})
 BLOCKED_STATUSES = frozenset({403, 429})
 # Failures that make the whole host unreachable: robots.txt failing this way ends the scan.
 UNREACHABLE_REASONS = frozenset({"dns", "refused", "address_not_allowed", "timeout"})
-
-
-@dataclass
-class CrawlLimits:
-    """Budgets for one site crawl."""
-
-    max_pages: int = 25
-    max_depth: int = 3
-    request_timeout_seconds: float = 10
-    max_page_bytes: int = 2_000_000
-    max_total_bytes: int = 20_000_000
-    wall_time_seconds: float = 120
-    per_host_concurrency: int = 2
-    include_subdomains: bool = False
-
-
-@dataclass
-class CrawledPage:
-    """One fetched page: where it ended up, how deep it was, what failed and what it holds."""
-
-    url: str
-    final_url: str
-    status_code: int | None
-    depth: int
-    error: str | None
-    findings: list[Finding]
-
-
-@dataclass
-class CrawlStats:
-    """Live progress: usable pages, URLs waiting, URLs skipped, failed pages, bytes, requests."""
-
-    fetched: int = 0
-    queued: int = 0
-    skipped: int = 0
-    failed: int = 0
-    bytes_read: int = 0
-    requests: int = 0
-
-
-class StartPageError(Exception):
-    """The start page could not be used; str() says why, .reason is a short code."""
-
-    def __init__(self, reason: str, message: str, status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.status_code = status_code
-
-
-@dataclass
-class _Task:
-    url: str
-    depth: int
-    retries: int = 0
-    is_probe: bool = False
 
 
 @dataclass
@@ -139,12 +77,9 @@ class SiteCrawler:
         self.start_url = canonicalise_url(start_url) or start_url
         self.stats = CrawlStats()
         self.start_final_url: str | None = None
-        self._site_url = self.start_url
         self._site_host = site_host(urlsplit(self.start_url).hostname or "")
-        self._frontier: list[tuple[int, int, int, _Task]] = []
-        self._order = itertools.count()
-        self._seen: set[str] = set()
-        self._variants: dict[str, int] = {}
+        self._frontier = Frontier(self.start_url, self.stats, max_depth=limits.max_depth,
+                                  include_subdomains=limits.include_subdomains)
         self._robots = RobotsRules()
         self._throttle = Throttle(0.0)
         self._attempts = 0
@@ -158,7 +93,7 @@ class SiteCrawler:
         yield self._crawl_start_page()
         workers = 1 if self._throttle.delay_seconds else max(1, self.limits.per_host_concurrency)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawler") as pool:
-            running: dict[Future[_Outcome], _Task] = {}
+            running: dict[Future[_Outcome], CrawlTask] = {}
             while True:
                 if not should_stop():
                     self._submit_ready(pool, running, workers)
@@ -172,8 +107,8 @@ class SiteCrawler:
 
     def _crawl_start_page(self) -> CrawledPage:
         self._load_robots()
-        self._seen.add(self.start_url)
-        task = _Task(self.start_url, 0)
+        self._frontier.mark_seen(self.start_url)
+        task = CrawlTask(self.start_url, 0)
         outcome = self._fetch_page(task)
         self._attempts += 1
         if outcome.result and outcome.result.status_code in RETRY_STATUSES:
@@ -183,12 +118,13 @@ class SiteCrawler:
             self._attempts += 1
         self._check_start_page(outcome)
         self.start_final_url = outcome.result.final_url
-        self._site_url = canonicalise_url(outcome.result.final_url) or self._site_url
-        self._seen.add(self._site_url)
+        site_url = canonicalise_url(outcome.result.final_url) or self._frontier.site_url
+        self._frontier.site_url = site_url
+        self._frontier.mark_seen(site_url)
         page = self._finish(task, outcome)
-        if not self._has_contact_lead():
+        if not self._frontier.has_contact_lead():
             self._seed_from_sitemaps()
-        if not self._has_contact_lead():
+        if not self._frontier.has_contact_lead():
             self._queue_probes()
         return page
 
@@ -231,21 +167,21 @@ class SiteCrawler:
                                  "be parsed as HTML")
 
     def _seed_from_sitemaps(self) -> None:
-        roots = self._robots.sitemaps or [urljoin(self._site_url, "/sitemap.xml")]
+        roots = self._robots.sitemaps or [urljoin(self._frontier.site_url, "/sitemap.xml")]
         urls = collect_sitemap_urls(self._fetch_sitemap, roots)
         ranked = sorted(urls, key=contact_score, reverse=True)
         for url in ranked[:MAX_SITEMAP_SEEDS]:
-            self._enqueue(url, 1, contact_score(url))
+            self._frontier.add_link(url, 1)
 
     def _queue_probes(self) -> None:
         for path in WELL_KNOWN_PROBES:
-            url = canonicalise_url(urljoin(self._site_url, path))
-            if url and url not in self._seen:
-                self._seen.add(url)
-                self._push(_Task(url, 1, is_probe=True), CONTACT_SCORE - 1)
+            url = canonicalise_url(urljoin(self._frontier.site_url, path))
+            if url and not self._frontier.is_seen(url):
+                self._frontier.mark_seen(url)
+                self._frontier.push(CrawlTask(url, 1, is_probe=True), CONTACT_SCORE - 1)
 
     def _fetch_sitemap(self, url: str) -> str | None:
-        same_site = is_same_site(self._site_url, url, include_subdomains=True)
+        same_site = is_same_site(self._frontier.site_url, url, include_subdomains=True)
         if not same_site or not self._has_budget() or self._attempts >= self.limits.max_pages:
             return None
         try:
@@ -256,9 +192,6 @@ class SiteCrawler:
         self.stats.bytes_read += result.bytes_read
         return result.text if result.status_code == 200 else None
 
-    def _has_contact_lead(self) -> bool:
-        return bool(self._frontier) and -self._frontier[0][0] >= CONTACT_SCORE
-
     def _has_budget(self) -> bool:
         return (time.monotonic() < self._deadline
                 and self.stats.bytes_read < self.limits.max_total_bytes
@@ -267,20 +200,14 @@ class SiteCrawler:
     def _submit_ready(self, pool: ThreadPoolExecutor, running: dict, workers: int) -> None:
         while len(running) < workers and self._attempts < self.limits.max_pages \
                 and self._has_budget():
-            task = self._pop_allowed_task()
+            task = self._frontier.pop_allowed(self._is_allowed)
             if task is None:
                 return
             self._attempts += 1
             running[pool.submit(self._fetch_page, task)] = task
 
-    def _pop_allowed_task(self) -> _Task | None:
-        while self._frontier:
-            task = heapq.heappop(self._frontier)[-1]
-            self.stats.queued = len(self._frontier)
-            if self._robots.can_fetch(task.url, self.user_agent):
-                return task
-            self.stats.skipped += 1
-        return None
+    def _is_allowed(self, url: str) -> bool:
+        return self._robots.can_fetch(url, self.user_agent)
 
     def _fetch(self, url: str, max_bytes: int, *, accept_text: bool = False) -> FetchResult:
         """Fetch within the request timeout, the remaining wall time and the byte budget."""
@@ -292,7 +219,7 @@ class SiteCrawler:
         return fetch(self.session, url, timeout_seconds=timeout, deadline_seconds=deadline,
                      max_bytes=max(1, min(max_bytes, remaining_bytes)), accept_text=accept_text)
 
-    def _fetch_page(self, task: _Task) -> _Outcome:
+    def _fetch_page(self, task: CrawlTask) -> _Outcome:
         """Fetch and parse one page (runs in a worker thread)."""
         if not self._throttle.wait_turn(self._deadline):
             return _Outcome(error=FetchError("timeout", "crawl wall time used up"))
@@ -311,7 +238,7 @@ class SiteCrawler:
                 outcome.findings, outcome.links = analysis.findings, analysis.links
         return outcome
 
-    def _finish(self, task: _Task, outcome: _Outcome) -> CrawledPage | None:
+    def _finish(self, task: CrawlTask, outcome: _Outcome) -> CrawledPage | None:
         """Account for a fetched page in the caller's thread and queue its links."""
         if outcome.error is not None:
             self.stats.failed += 1
@@ -320,19 +247,19 @@ class SiteCrawler:
         self.stats.bytes_read += result.bytes_read
         if result.status_code in RETRY_STATUSES and task.retries < MAX_RETRIES:
             self._throttle.pause(self._retry_delay(result, task.retries))
-            retry = _Task(task.url, task.depth, task.retries + 1, task.is_probe)
-            self._push(retry, CONTACT_SCORE * 2)
+            retry = CrawlTask(task.url, task.depth, task.retries + 1, task.is_probe)
+            self._frontier.push(retry, CONTACT_SCORE * 2)
             return None
         if task.is_probe and result.status_code in MISSING_STATUSES:
             self.stats.skipped += 1
             return None
         is_blocked = result.status_code in BLOCKED_STATUSES
         self._blocked_streak = self._blocked_streak + 1 if is_blocked else 0
-        self._seen.add(canonicalise_url(result.final_url) or result.final_url)
+        self._frontier.mark_seen(canonicalise_url(result.final_url) or result.final_url)
         error = _page_error(result, outcome.parse_failed)
         self._count_page(result, error)
         for link in outcome.links[:MAX_LINKS_PER_PAGE]:
-            self._enqueue(link.url, task.depth + 1, contact_score(link.url, link.text))
+            self._frontier.add_link(link.url, task.depth + 1, link.text)
         return CrawledPage(task.url, result.final_url, result.status_code, task.depth, error,
                            outcome.findings)
 
@@ -349,29 +276,3 @@ class SiteCrawler:
         if delay is None:
             delay = BACKOFF_SECONDS * 2**retries
         return min(delay, MAX_RETRY_AFTER_SECONDS)
-
-    def _enqueue(self, url: str, depth: int, score: int) -> None:
-        canonical = canonicalise_url(url)
-        if depth > self.limits.max_depth or canonical is None or canonical in self._seen:
-            return
-        if not is_same_site(self._site_url, canonical,
-                            include_subdomains=self.limits.include_subdomains):
-            return
-        self._seen.add(canonical)
-        if has_skipped_extension(canonical) or not self._accept_query_variant(canonical) \
-                or len(self._frontier) >= MAX_FRONTIER_URLS:
-            self.stats.skipped += 1
-            return
-        self._push(_Task(canonical, depth), score)
-
-    def _accept_query_variant(self, url: str) -> bool:
-        """Allow a few query strings per path so /events?page=N traps end."""
-        if not urlsplit(url).query:
-            return True
-        key = path_key(url)
-        self._variants[key] = self._variants.get(key, 0) + 1
-        return self._variants[key] <= MAX_QUERY_VARIANTS_PER_PATH
-
-    def _push(self, task: _Task, score: int) -> None:
-        heapq.heappush(self._frontier, (-score, task.depth, next(self._order), task))
-        self.stats.queued = len(self._frontier)
