@@ -1,19 +1,20 @@
 """Scale-out on PostgreSQL: jobs per minute with 1, 2 and 4 `flask worker` processes.
 
-Run: .venv/bin/python bench/scale.py [--jobs 200] [--workers 1 2 4] [--concurrency 4]
+Run: .venv/bin/python bench/scale.py [--jobs 200] [--workers 1 2 4] [--concurrency N]
         [--rounds 2] [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
 Loopback sites (threaded servers, several of them) answer every request after 50–100 ms;
 each site has four linked pages with addresses, so a scan is robots.txt plus four pages,
 two at a time. For each worker count the bench migrates a fresh PostgreSQL schema, starts
-that many `flask --app app worker` processes (EMAIL_SCAN_CONCURRENCY fixed, polling every
-0.6 s), waits until each has started its scheduler, queues `--jobs` scans and waits until
-all have finished. Jobs per minute = jobs / (last finished_at - first started_at), from the
-job rows. Each count runs `--rounds` times, in reverse order every other round (1 2 4 4 2 1),
-so a change in the machine's load hits every count alike. One line per run: jobs complete,
-attempts, distinct claimers, mean scan seconds (constant if scaling were free), the span,
-jobs/min, the workers' CPU per job and in cores, the bench process's CPU (site servers) and
-the load average; then the mean jobs/min per count and its ratio to the first count.
+that many `flask --app app worker` processes (EMAIL_SCAN_CONCURRENCY at the shipped
+default unless --concurrency says otherwise, polling every 0.6 s), waits until each has
+started its scheduler, queues `--jobs` scans and waits until all have finished. Jobs per
+minute = jobs / (last finished_at - first started_at), from the job rows. Each count runs
+`--rounds` times, in reverse order every other round (1 2 4 4 2 1), so a change in the
+machine's load hits every count alike. One line per run: jobs complete, attempts, distinct
+claimers, mean scan seconds (constant if scaling were free), the span, jobs/min, the
+workers' CPU per job and in cores, the bench process's CPU (site servers) and the load
+average; then the mean jobs/min per count and its ratio to the first count.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.api_load import cpu_seconds  # noqa: E402
 from scrapersky import create_app  # noqa: E402
+from scrapersky.config import SETTINGS  # noqa: E402
 from scrapersky.extensions import db  # noqa: E402
 from scrapersky.models import Domain, Job  # noqa: E402
 from tests.conftest import _postgres_schema  # noqa: E402
@@ -192,7 +194,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--concurrency", type=int, default=4, help="EMAIL_SCAN_CONCURRENCY")
+    parser.add_argument("--concurrency", type=int, default=SETTINGS["EMAIL_SCAN_CONCURRENCY"][0],
+                        help="EMAIL_SCAN_CONCURRENCY of each worker (default: the shipped default)")
     parser.add_argument("--rounds", type=int, default=2, help="runs per worker count")
     parser.add_argument("--database-url", default=os.environ.get(
         "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
