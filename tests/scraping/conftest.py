@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from scrapersky.scraping import crawling
+from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler
 from scrapersky.scraping.fetching import build_session
 
 _real_getaddrinfo = socket.getaddrinfo
 USER_AGENT = "ScraperSkyTest/1.0 (+https://scrapersky.test/bot)"
+FAST = {"request_timeout_seconds": 1.0, "wall_time_seconds": 10.0}
 # A route answers a request: (status, headers, body) or a callable writing the response.
 Route = tuple[int, dict[str, str], bytes] | Callable[[BaseHTTPRequestHandler], None]
 
@@ -191,3 +194,23 @@ def tls_site(tmp_path: Path) -> Iterator[tuple[LoopbackSite, str, list]]:
     context.sni_callback = lambda _sock, name, _ctx: server_names.append(name)
     with serve_loopback(context) as served:
         yield served, str(cert), server_names
+
+
+@pytest.fixture
+def no_probes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep request logs exact: only the probe test probes well-known paths."""
+    monkeypatch.setattr(crawling, "WELL_KNOWN_PROBES", ())
+
+
+def crawl(session: requests.Session, url: str, **limits: object) -> tuple[SiteCrawler,
+                                                                          list[CrawledPage]]:
+    crawler = SiteCrawler(session, url, CrawlLimits(**{**FAST, **limits}), user_agent=USER_AGENT)
+    return crawler, list(crawler.crawl())
+
+
+def paths(site: LoopbackSite) -> list[str]:
+    return [path for path in site.requests if path not in ("/robots.txt", "/sitemap.xml")]
+
+
+def emails(pages: list[CrawledPage]) -> set[str]:
+    return {finding.email for page in pages for finding in page.findings}

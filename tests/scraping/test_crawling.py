@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -11,37 +10,20 @@ import pytest
 import requests
 
 from scrapersky.scraping import crawling
-from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler, StartPageError
-from scrapersky.scraping.fetching import FetchError
+from scrapersky.scraping.crawling import CrawlLimits, SiteCrawler
 from tests.scraping.conftest import (
+    FAST,
     USER_AGENT,
     LoopbackSite,
+    crawl,
     drip_body,
+    emails,
     fake_dns,
     html_page,
+    paths,
 )
 
-FAST = {"request_timeout_seconds": 1.0, "wall_time_seconds": 10.0}
-
-
-@pytest.fixture(autouse=True)
-def no_probes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep request logs exact: only the probe test probes well-known paths."""
-    monkeypatch.setattr(crawling, "WELL_KNOWN_PROBES", ())
-
-
-def crawl(session: requests.Session, url: str, **limits: object) -> tuple[SiteCrawler,
-                                                                          list[CrawledPage]]:
-    crawler = SiteCrawler(session, url, CrawlLimits(**{**FAST, **limits}), user_agent=USER_AGENT)
-    return crawler, list(crawler.crawl())
-
-
-def paths(site: LoopbackSite) -> list[str]:
-    return [path for path in site.requests if path not in ("/robots.txt", "/sitemap.xml")]
-
-
-def emails(pages: list[CrawledPage]) -> set[str]:
-    return {finding.email for page in pages for finding in page.findings}
+pytestmark = pytest.mark.usefixtures("no_probes")
 
 
 def test_crawls_same_site_pages_and_never_fetches_special_links(
@@ -117,73 +99,6 @@ def _chain_page(handler: BaseHTTPRequestHandler) -> None:
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
-
-
-def test_dns_failure_is_a_start_page_error(session: requests.Session,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*_args: object, **_kwargs: object) -> list:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", fail)
-    with pytest.raises(StartPageError, match="DNS lookup failed for nosuch.invalid") as caught:
-        crawl(session, "http://nosuch.invalid/")
-    assert caught.value.reason == "dns" and isinstance(caught.value.__cause__, FetchError)
-
-
-def test_refused_connection_is_a_start_page_error(session: requests.Session) -> None:
-    with pytest.raises(StartPageError, match="connection refused by 127.0.0.1:1") as caught:
-        crawl(session, "http://127.0.0.1:1/")
-    assert caught.value.reason == "refused"
-
-
-def test_disallowed_address_is_a_start_page_error(guarded_session: requests.Session,
-                                                  site: LoopbackSite) -> None:
-    site.page("/", html_page())
-    with pytest.raises(StartPageError, match=r"127\.0\.0\.1 .*not allowed \(loopback\)") as caught:
-        crawl(guarded_session, site.url("/"))
-    assert caught.value.reason == "address_not_allowed" and site.requests == []
-
-
-@pytest.mark.parametrize(("route", "reason", "message"), [
-    ((404, "text/html", "<h1>gone</h1>"), "http_error", "returned HTTP 404"),
-    ((500, "text/html", "<h1>oops</h1>"), "http_error", "returned HTTP 500"),
-    ((200, "application/json", "{}"), "not_html", r"not HTML \(content type application/json\)"),
-    ((200, "text/html", b"\x89PNG\r\n\x1a\n\x00\x00"), "not_html", "not HTML"),
-    ((403, "text/html", "<h1>Forbidden</h1>"), "blocked", "blocks automated access"),
-    ((200, "text/html", "<title>Just a moment...</title>"), "blocked", "blocks automated"),
-])
-def test_unusable_start_pages(session: requests.Session, site: LoopbackSite, route: tuple,
-                              reason: str, message: str) -> None:
-    status, content_type, body = route
-    site.page("/", body, status=status, content_type=content_type)
-    with pytest.raises(StartPageError, match=message) as caught:
-        crawl(session, site.url("/"))
-    assert caught.value.reason == reason
-
-
-def test_start_page_rate_limited_twice_is_blocked(session: requests.Session,
-                                                  site: LoopbackSite) -> None:
-    site.page("/", "slow down", status=429, **{"Retry-After": "0"})
-    with pytest.raises(StartPageError, match="HTTP 429") as caught:
-        crawl(session, site.url("/"))
-    assert caught.value.reason == "blocked" and paths(site) == ["/", "/"]
-
-
-def test_start_page_redirecting_to_another_site(session: requests.Session, site: LoopbackSite,
-                                                other_site: LoopbackSite) -> None:
-    site.page("/", "", status=301, Location=other_site.url("/"))
-    with pytest.raises(StartPageError, match="redirects to another site") as caught:
-        crawl(session, site.url("/"))
-    assert caught.value.reason == "offsite_redirect" and other_site.requests == []
-
-
-def test_robots_disallow_all_is_a_start_page_error(session: requests.Session,
-                                                   site: LoopbackSite) -> None:
-    site.page("/robots.txt", "User-agent: *\nDisallow: /\n", content_type="text/plain")
-    site.page("/", html_page())
-    with pytest.raises(StartPageError, match="robots.txt .* disallows") as caught:
-        crawl(session, site.url("/"))
-    assert caught.value.reason == "robots" and site.requests == ["/robots.txt"]
 
 
 def test_robots_rules_and_crawl_delay_are_obeyed(session: requests.Session,
