@@ -43,26 +43,54 @@ def collect_links(root: etree._Element, page_url: str, found: FindingCollector) 
     """Return the page's links; record mailto and Cloudflare-protected hrefs on the way."""
     base = _base_url(root, page_url)
     origin = _origin(base)
-    links = []
+    fragment_url = urljoin(base, "#").split("#", 1)[0]  # where every "#..." href leads
+    links: list[Link] = []
     for element in root.iter("a", "area", "link"):
         href = element.get("href")
         if href is None:
             continue
         href = href.strip()
-        if href.startswith(ABSOLUTE_SCHEMES) and CF_HREF_MARK not in href:
-            if element.tag != "link":  # the common case first, without further tests
-                links.append(Link(href.split("#", 1)[0], _anchor_text(element)))
-            continue
-        lowered = href[:11].lower()
-        if lowered.startswith("mailto:"):
-            _add_mailto(found, href, element)
-        elif element.tag == "link" or lowered.startswith(SKIPPED_SCHEMES):
-            continue
-        elif CF_HREF_MARK in href:
-            _add_cfemail(found, href.split("#", 1)[1])
+        tag = element.tag
+        if tag != "link" and "#" not in href and _is_plain_http(href, origin):
+            url = href if href[0] != "/" else origin + href  # the common case, no urljoin
         else:
-            links.append(Link(_absolute_url(base, origin, href), _anchor_text(element)))
+            url = _resolve_href(href, element, base, fragment_url, found)
+            if url is None:
+                continue
+        # Most anchors hold one text node: read it here, without _anchor_text's call.
+        text = element.text if tag == "a" and not len(element) else _anchor_text(element, tag)
+        links.append(Link(url, " ".join(text.split()) if text else ""))
     return links
+
+
+def _is_plain_http(href: str, origin: str) -> bool:
+    """Tell whether href is absolute http(s) or root-relative without dot segments."""
+    if href.startswith(ABSOLUTE_SCHEMES):
+        return True
+    return bool(origin) and href[:1] == "/" and href[1:2] != "/" and "/." not in href
+
+
+def _resolve_href(
+    href: str, element: etree._Element, base: str, fragment_url: str, found: FindingCollector
+) -> str | None:
+    """Return the absolute URL of a less common href; None (maybe recording it) if no link."""
+    lowered = href[:11].lower()
+    if lowered.startswith("mailto:"):
+        _add_mailto(found, href, element)
+        return None
+    if element.tag == "link" or lowered.startswith(SKIPPED_SCHEMES):
+        return None
+    if CF_HREF_MARK in href:
+        _add_cfemail(found, href.split("#", 1)[1])
+        return None
+    if href[:1] == "#":
+        return fragment_url
+    if href.startswith(ABSOLUTE_SCHEMES):
+        return href.split("#", 1)[0]
+    origin = _origin(base)
+    if _is_plain_http(href, origin):
+        return (origin + href).split("#", 1)[0]
+    return urljoin(base, href).split("#", 1)[0]
 
 
 def _base_url(root: etree._Element, page_url: str) -> str:
@@ -75,31 +103,18 @@ def _origin(base: str) -> str:
     return f"{scheme}{sep}{rest.split('/', 1)[0]}" if sep else ""
 
 
-def _absolute_url(base: str, origin: str, href: str) -> str:
-    if href.startswith(ABSOLUTE_SCHEMES):
-        pass
-    elif origin and href[:1] == "/" and href[1:2] != "/" and "/." not in href:
-        href = origin + href  # the common root-relative case, without urljoin's cost
-    else:
-        href = urljoin(base, href)
-    return href.split("#", 1)[0]
-
-
-def _anchor_text(element: etree._Element) -> str:
-    if element.tag == "area":
-        text = element.get("alt") or ""
-    elif len(element):  # one C-level call; same text as "".join(element.itertext())
-        text = etree.tostring(element, method="text", encoding=str, with_tail=False)
-    else:
-        text = element.text
-        if not text:
-            return ""
-    return " ".join(text.split())
+def _anchor_text(element: etree._Element, tag: str) -> str:
+    """Return the text a link shows, not yet whitespace-collapsed."""
+    if tag == "area":
+        return element.get("alt") or ""
+    if len(element):  # one C-level call; same text as "".join(element.itertext())
+        return etree.tostring(element, method="text", encoding=str, with_tail=False)
+    return element.text or ""
 
 
 def _add_mailto(found: FindingCollector, href: str, element: etree._Element) -> None:
     recipients = et.mailto_recipients(href)
-    context = f"{recipients} {_anchor_text(element)}"
+    context = f"{recipients} {_anchor_text(element, element.tag)}"
     for email, _ in et.scan_text(recipients):
         found.add(email, "mailto", " ".join(context.split()))
 
@@ -175,8 +190,15 @@ def _scan_script_code(code: str, found: FindingCollector) -> None:
 
 
 def visible_text(root: etree._Element) -> str:
-    """Return the page's visible text: inline elements joined, blocks on their own lines."""
+    """Return the page's visible text: inline elements joined, blocks on their own lines.
+
+    Returns "" when the text cannot yield an address: the run-together text is one C-level
+    call, the block-separated text a Python step per element, so it is built only if needed.
+    """
     etree.strip_elements(root, *UNPUBLISHED_TAGS, with_tail=False)
+    joined = etree.tostring(root, method="text", encoding=str, with_tail=False)
+    if not et.may_yield_address(joined):
+        return ""
     etree.strip_tags(root, *INLINE_TAGS)
     return "\n".join(root.itertext())
 

@@ -50,6 +50,7 @@ OBFUSCATION_HINTS = (
 # whether "t " may precede it).
 BRACKET_HINTS = (("]", "tTe@", True), (")", "tTe@", True), ("}", "t", True), (">", "t", False))
 WORD_HINTS = (" AT ", " @ ", "arroba", "chez", "\uff20", "\ufe6b")
+WORD_HINTS_WITHOUT_AT = (" AT ", "arroba", "chez")
 FULL_WIDTH = str.maketrans({"\uff20": "@", "\ufe6b": "@", "\uff0e": ".", "\u3002": "."})
 ENTITY_AT_RE = re.compile(r"&(?:#0{0,4}64|#[xX]0{0,4}40|commat);?")
 
@@ -116,9 +117,29 @@ def deobfuscate(text: str) -> str | None:
     return _sub_in_spans(changed, list(at_windows(changed)), _decode_dot_tokens)
 
 
+def may_yield_address(text: str) -> bool:
+    """Tell whether text, also with line breaks inserted anywhere, can yield an address.
+
+    False means scan_text and deobfuscate find nothing in text, nor in any string made by
+    inserting line breaks into it (the block-separated text of the same nodes): such breaks
+    add no '@' and no hint, and an AT token they bound leaves an '@' beside a line break,
+    which no address can hold.
+    """
+    if "@" in text or "\uff20" in text or "\ufe6b" in text:
+        return True
+    starts = _hint_starts(text, WORD_HINTS_WITHOUT_AT)  # the '@' hints are known absent
+    if len(starts) >= MAX_HINTS:  # deobfuscate would look at some of them only
+        return True
+    return any(AT_TOKEN_RE.search(text, low, high) for low, high in _merge_spans(starts))
+
+
 def _hint_spans(text: str) -> list[tuple[int, int]]:
     """Return merged spans around every obfuscation hint; regexes then run only there."""
-    starts = _hint_starts(text)
+    return _merge_spans(_hint_starts(text))
+
+
+def _merge_spans(starts: list[int]) -> list[tuple[int, int]]:
+    """Return the merged spans of HINT_PAD_CHARS around each hint start."""
     spans: list[tuple[int, int]] = []
     for at in sorted(starts):
         low, high = max(0, at - HINT_PAD_CHARS), at + HINT_PAD_CHARS
@@ -129,7 +150,7 @@ def _hint_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _hint_starts(text: str) -> list[int]:
+def _hint_starts(text: str, words: tuple[str, ...] = WORD_HINTS) -> list[int]:
     """Return where each OBFUSCATION_HINTS occurrence starts (at most about MAX_HINTS)."""
     starts = []
     for bracket, before, spaced in BRACKET_HINTS:
@@ -141,7 +162,7 @@ def _hint_starts(text: str) -> list[int]:
             elif spaced and previous == " " and text[at - 2:at - 1] == "t":
                 starts.append(at - 2)
             at = text.find(bracket, at + 1)
-    for hint in WORD_HINTS:
+    for hint in words:
         at = text.find(hint)
         while at >= 0 and len(starts) < MAX_HINTS:
             starts.append(at)

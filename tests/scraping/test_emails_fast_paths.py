@@ -85,3 +85,73 @@ def test_reversed_bdo_is_found_whatever_the_tag_case() -> None:
 
 def test_whitespace_only_pages_are_not_parsed() -> None:
     assert analyse_html(" \n\t\u3000").links == [] and analyse_html("").findings == []
+
+
+TEXT_TOKENS = st.sampled_from([
+    "info", "acme", ".com", " dot ", "(dot)", " (at) ", "[at]", " AT ", "(AT )", " arroba ",
+    "(chez)", "{klammeraffe}", " ", "\t", "(", "AT", "t", "e", ")", "]", "x", "\n", "\n\n",
+])
+
+
+def _yields_address(text: str) -> bool:
+    decoded = emails_text.deobfuscate(text)
+    return any(emails_text.scan_text(text)) or (
+        decoded is not None and any(emails_text.scan_text(decoded))
+    )
+
+
+@given(st.lists(TEXT_TOKENS, max_size=12).map("".join), st.lists(st.integers(0, 80)))
+@settings(max_examples=1000, deadline=None)
+def test_text_skipped_by_may_yield_address_yields_nothing_with_line_breaks(
+    text: str, breaks: list[int]
+) -> None:
+    if emails_text.may_yield_address(text):
+        return
+    separated = text
+    for position in sorted(breaks, reverse=True):
+        separated = separated[:position] + "\n" + separated[position:]
+    assert not _yields_address(separated)
+
+
+def test_text_with_an_obfuscated_address_is_not_skipped() -> None:
+    for text in ("info (at) acme.com", "info AT acme dot com", "info\uff20acme.com", "a@b.de"):
+        assert emails_text.may_yield_address(text) and _yields_address(text)
+    assert not emails_text.may_yield_address("Contact us (see above) at our office.")
+
+
+def test_pages_without_address_text_still_give_links_and_other_findings() -> None:
+    html = (
+        '<p>Nothing to see (really)</p><a href="/x">Contact</a>'
+        '<span title="Write to bob@acme.com">?</span>'
+    )
+    analysis = analyse_html(html, "https://acme.com/", "acme.com")
+    assert [(f.email, f.method) for f in analysis.findings] == [("bob@acme.com", "attribute")]
+    assert analysis.links == [Link("https://acme.com/x", "Contact")]
+
+
+def test_block_separated_obfuscation_is_still_found() -> None:
+    html = "<div><b>info</b> [at] <i>acme</i> (dot) com</div><div>AT</div><p>x</p>"
+    assert [(f.email, f.method) for f in extract_emails(html)] == [
+        ("info@acme.com", "obfuscated")
+    ]
+
+
+def test_fragment_relative_and_cloudflare_hrefs_resolve_as_before() -> None:
+    encoded = "42" + bytes(byte ^ 0x42 for byte in b"bob@acme.com").hex()
+    html = (
+        '<a href="#top">Top</a><a href="">Self</a><a href="?q=1#x">Query</a>'
+        f'<a href="/cdn-cgi/l/email-protection#{encoded}">m</a>'
+        f'<a href="#/cdn-cgi/l/email-protection#{encoded}">m</a>'
+        '<link rel="author" href="MAILTO:ann@acme.com"><a href="/a/#b"> A \n b </a>'
+    )
+    analysis = analyse_html(html, "https://acme.com/p?x=1#frag", "acme.com")
+    assert analysis.links == [
+        Link("https://acme.com/p?x=1", "Top"),
+        Link("https://acme.com/p?x=1", "Self"),
+        Link("https://acme.com/p?q=1", "Query"),
+        Link("https://acme.com/a/", "A b"),
+    ]
+    assert {(f.email, f.method) for f in analysis.findings} == {
+        ("bob@acme.com", "cfemail"),
+        ("ann@acme.com", "mailto"),
+    }
