@@ -1,5 +1,6 @@
 """Fixtures: a stripped environment, a fresh database per test (SQLite, and PostgreSQL when
-TEST_DATABASE_URL is set), the app and its clients, and loopback test websites."""
+TEST_DATABASE_URL is set), the app and its clients, server processes, and loopback test
+websites (one of them gated)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from scrapersky import create_app
 from scrapersky.config import SETTINGS
-from tests.processes import ProcessRunner, process_runner
+from tests.processes import ProcessRunner, process_runner, server_env
+from tests.reliability import GATED_PAGES, GATED_PATH, Gate
 from tests.sites import TestSite, serve_site
 
 PG_ENV = "TEST_DATABASE_URL"
@@ -124,3 +126,21 @@ def test_site() -> Iterator[TestSite]:
     }
     with serve_site(pages) as site:
         yield site
+
+
+@pytest.fixture
+def env(app: Flask, database_url: str) -> dict[str, str]:
+    """The server environment on the test app's migrated database, with a short shutdown."""
+    return server_env(database_url, Path(app.instance_path),
+                      EMAIL_SCAN_SHUTDOWN_GRACE_SECONDS="1", GUNICORN_GRACEFUL_TIMEOUT="5")
+
+
+@pytest.fixture
+def gated_site() -> Iterator[tuple[TestSite, Gate]]:
+    """A site whose contact page hangs until the test opens the gate."""
+    gate = Gate(GATED_PATH)
+    with serve_site(GATED_PAGES, on_request=gate) as site:
+        try:
+            yield site, gate
+        finally:
+            gate.open()

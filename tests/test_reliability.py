@@ -1,28 +1,21 @@
 """Reliability with real processes on both databases: many workers claim each job once, a
-killed worker's job is recovered, a zombie runner writes nothing, submit storms, SIGTERM
-hands running scans back, and cancel stops a running scan."""
+killed worker's job is recovered, a zombie runner writes nothing, and submit storms."""
 
 from __future__ import annotations
 
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from scrapersky.extensions import db
 from scrapersky.models import Contact, Domain, Job, Page, TaskStatus
-from scrapersky.models.clock import utcnow
-from scrapersky.models.job import submit_scan
 from scrapersky.models.job_states import (
     claim_job,
     finish_job,
@@ -31,139 +24,25 @@ from scrapersky.models.job_states import (
     release_job,
     retry_job,
 )
-from scrapersky.schedulers.email_scan_scheduler import process_pending_email_scans, run_job
-from tests.processes import (
-    ProcessRunner,
-    ServerProcess,
-    flask_args,
-    free_port,
-    server_env,
-    wait_until,
+from scrapersky.schedulers.email_scan_scheduler import run_job
+from tests.processes import free_port, wait_until
+from tests.reliability import (
+    FINISHED,
+    SMALL_SITE,
+    STEP_TIMEOUT_SECONDS,
+    SUBMIT,
+    expire_lease,
+    query,
+    queue_job,
+    read_job,
+    start_worker,
+    status_counts,
+    wait_for_job,
 )
-from tests.sites import TestSite, serve_site
+from tests.sites import serve_site
 from tests.test_processes import start_gunicorn
 
 pytestmark = pytest.mark.slow
-
-SUBMIT = "/api/v3/email-scan/scan/website"
-STATUS = "/api/v3/email-scan/scan/status/{}"
-FINISHED = {"COMPLETE", "FAILED", "CANCELLED"}
-STEP_TIMEOUT_SECONDS = 15.0
-GATE_TIMEOUT_SECONDS = 60.0
-GATED_PATH = "/contact"
-# "/" has one address and links only to the gated contact page, which links to more pages:
-# a scan held at the gate has stored one page and would go on to the team pages.
-GATED_PAGES = {
-    "/": ("text/html", '<p>Write to info@acme.dev</p><a href="/contact">Contact</a>'),
-    GATED_PATH: ("text/html", "<p>Sales: sales@acme.dev</p>"
-                 + "".join(f'<a href="/team{n}">Team {n}</a>' for n in range(8))),
-    **{f"/team{n}": ("text/html", f"<p>person{n}@acme.dev</p>") for n in range(8)},
-}
-SMALL_SITE = {
-    "/": ("text/html", '<p>info@acme.dev</p><a href="/contact">Contact</a>'),
-    "/contact": ("text/html", "<p>sales@acme.dev</p>"),
-}
-
-
-class Gate:
-    """A request hook that holds every request for one path until opened and tells the
-    test when the first one arrived (the scan is mid-flight)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.entered = threading.Event()
-        self.opened = threading.Event()
-
-    def __call__(self, path: str) -> None:
-        if path.split("?", 1)[0] == self.path:
-            self.entered.set()
-            self.opened.wait(GATE_TIMEOUT_SECONDS)
-
-    def open(self) -> None:
-        """Let every held and later request through."""
-        self.opened.set()
-
-
-@pytest.fixture
-def env(app: Flask, database_url: str) -> dict[str, str]:
-    """The server environment on the test app's migrated database, with a short shutdown."""
-    return server_env(database_url, Path(app.instance_path),
-                      EMAIL_SCAN_SHUTDOWN_GRACE_SECONDS="1", GUNICORN_GRACEFUL_TIMEOUT="5")
-
-
-@pytest.fixture
-def gated_site() -> Iterator[tuple[TestSite, Gate]]:
-    """A site whose contact page hangs until the test opens the gate."""
-    gate = Gate(GATED_PATH)
-    with serve_site(GATED_PAGES, on_request=gate) as site:
-        try:
-            yield site, gate
-        finally:
-            gate.open()
-
-
-def start_worker(processes: ProcessRunner, env: dict[str, str], name: str = "worker",
-                 **settings: str) -> ServerProcess:
-    """Start `flask --app app worker` with extra settings."""
-    return processes.start(name, flask_args("worker"), {**env, **settings})
-
-
-def queue_job(app: Flask, site_key: str, start_url: str) -> int:
-    """Queue a scan directly in the database; return the job's primary key."""
-    with app.app_context():
-        try:
-            return submit_scan(db.session, site_key, start_url, "t")[0].id
-        finally:
-            db.session.remove()
-
-
-def read_job(app: Flask, pk: int) -> dict[str, Any]:
-    """Return a job row's columns as the database holds them now."""
-    with app.app_context():
-        try:
-            return dict(db.session.execute(
-                select(Job.__table__).where(Job.id == pk)).mappings().one())
-        finally:
-            db.session.remove()
-
-
-def query(app: Flask, statement: Any) -> list[Any]:
-    """Run a read-only statement in a fresh session; return its rows."""
-    with app.app_context():
-        try:
-            return list(db.session.execute(statement).all())
-        finally:
-            db.session.remove()
-
-
-def status_counts(app: Flask) -> dict[str, int]:
-    """Return how many jobs are in each state."""
-    return dict(query(app, select(Job.status, func.count()).group_by(Job.status)))
-
-
-def expire_lease(pk: int) -> None:
-    """Make a running job's lease run out now (inside an app context)."""
-    db.session.execute(update(Job).where(Job.id == pk)
-                       .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
-    db.session.commit()
-
-
-def wait_for_job(app: Flask, pk: int, done: Callable[[dict[str, Any]], bool], what: str,
-                 watched: tuple[ServerProcess, ...] = (), timeout: float = STEP_TIMEOUT_SECONDS
-                 ) -> dict[str, Any]:
-    """Return the job row once `done(row)` holds; fail with the row and the logs."""
-
-    def check() -> dict[str, Any] | None:
-        for process in watched:
-            assert process.is_running(), f"{process.name} exited\n{process.describe()}"
-        row = read_job(app, pk)
-        return row if done(row) else None
-
-    try:
-        return wait_until(check, timeout, what)
-    except AssertionError as exc:
-        logs = "\n".join(process.describe() for process in watched)
-        raise AssertionError(f"{exc}: {read_job(app, pk)}\n{logs}") from None
 
 
 def test_four_workers_run_400_jobs_each_claimed_exactly_once(app, processes, env):
@@ -330,48 +209,3 @@ def test_500_concurrent_submits_while_the_scheduler_runs(app, processes, env, ga
     assert set(attempts) <= {"PENDING", "RUNNING", "FAILED"}
     assert attempts.get("PENDING", 0) == 0 and attempts["FAILED"] == attempts["RUNNING"] == 1
     assert "database is locked" not in server.stderr(), server.describe()
-
-
-@pytest.mark.parametrize("server_kind", ["flask-worker", "gunicorn"])
-def test_sigterm_hands_a_running_scan_back_to_the_queue(
-    app, processes, env, gated_site, server_kind
-):
-    site, gate = gated_site
-    settings = {"EMAIL_SCAN_SHUTDOWN_GRACE_SECONDS": "1",
-                "EMAIL_SCAN_REQUEST_TIMEOUT_SECONDS": "2"}  # the gate never opens in time
-    if server_kind == "gunicorn":
-        server, _ = start_gunicorn(processes, env, workers=2, **settings)
-    else:
-        server = start_worker(processes, env, **settings)
-    pk = queue_job(app, "acme.test", site.url)
-    wait_until(gate.entered.is_set, STEP_TIMEOUT_SECONDS, "the scan to reach the gate")
-
-    server.popen.send_signal(signal.SIGTERM)
-    assert server.popen.wait(timeout=10) == 0, server.describe()
-    row = read_job(app, pk)
-    assert (row["status"], row["attempts"]) == ("PENDING", 1), server.describe()
-    assert row["claim_token"] is None and row["run_after"] is None
-    assert "released to PENDING for shutdown" in server.stderr()
-
-
-def test_cancel_stops_a_running_scan_and_keeps_what_it_found(app, client, gated_site):
-    site, gate = gated_site
-    job_id = client.post(SUBMIT, json={"url": site.url}).json["job_id"]
-    tick = threading.Thread(target=process_pending_email_scans, args=(app,))
-    tick.start()
-    try:
-        wait_until(gate.entered.is_set, STEP_TIMEOUT_SECONDS, "the scan to reach the gate")
-        cancelled = client.post(f"/api/v3/email-scan/jobs/{job_id}/cancel")
-        requests_before = len(site.requests)
-    finally:
-        gate.open()
-        tick.join(STEP_TIMEOUT_SECONDS)
-    assert not tick.is_alive()
-    assert cancelled.status_code == 200 and cancelled.json["status"] == "CANCELLED"
-    assert len(site.requests[requests_before:]) <= 2
-    assert not any(path.startswith("/team") for path in site.requests)
-    status = client.get(STATUS.format(job_id)).json
-    assert status["status"] == "CANCELLED"
-    assert status["result"]["emails"] == ["info@acme.dev"]
-    contacts = client.get(f"/api/v3/email-scan/jobs/{job_id}/contacts").json["contacts"]
-    assert [contact["email"] for contact in contacts] == ["info@acme.dev"]
