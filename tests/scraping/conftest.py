@@ -18,7 +18,7 @@ import requests
 
 from scrapersky.scraping import crawling
 from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler
-from scrapersky.scraping.fetching import build_session
+from scrapersky.scraping.fetching import FetchResult, build_session, fetch
 
 _real_getaddrinfo = socket.getaddrinfo
 USER_AGENT = "ScraperSkyTest/1.0 (+https://scrapersky.test/bot)"
@@ -214,3 +214,9 @@ def paths(site: LoopbackSite) -> list[str]:
 
 def emails(pages: list[CrawledPage]) -> set[str]:
     return {finding.email for page in pages for finding in page.findings}
+
+
+def quick_fetch(session: requests.Session, url: str, **kwargs: object) -> FetchResult:
+    """Fetch with the tests' short timeout and 100 kB cap unless told otherwise."""
+    options = {"timeout_seconds": 2.0, "max_bytes": 100_000, **kwargs}
+    return fetch(session, url, **options)

@@ -10,119 +10,14 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import requests
 
-from scrapersky.scraping import fetching
 from scrapersky.scraping.fetching import (
-    AddressNotAllowedError,
     FetchError,
-    blocked_address_reason,
-    build_session,
     decode_body,
-    fetch,
     parse_retry_after,
 )
-from tests.scraping.conftest import USER_AGENT, LoopbackSite, drip_body, fake_dns
+from tests.scraping.conftest import LoopbackSite, drip_body, quick_fetch
 
 MB = 1_000_000
-
-
-def _fetch(session: requests.Session, url: str, **kwargs: object) -> fetching.FetchResult:
-    options = {"timeout_seconds": 2.0, "max_bytes": 100_000, **kwargs}
-    return fetch(session, url, **options)
-
-
-@pytest.mark.parametrize(("address", "reason"), [
-    ("127.0.0.1", "loopback"),
-    ("::1", "loopback"),
-    ("::ffff:127.0.0.1", "loopback"),
-    ("::ffff:169.254.169.254", "cloud metadata"),
-    ("169.254.169.254", "cloud metadata"),
-    ("fd00:ec2::254", "cloud metadata"),
-    ("100.64.0.1", "shared address space (CGNAT)"),
-    ("0.0.0.0", "unspecified"),
-    ("::", "unspecified"),
-    ("fe80::1", "link-local"),
-    ("169.254.1.1", "link-local"),
-    ("fc00::1", "private"),
-    ("10.1.2.3", "private"),
-    ("192.168.0.1", "private"),
-    ("172.16.0.1", "private"),
-    ("224.0.0.1", "multicast"),
-    ("ff02::1", "multicast"),
-    ("64:ff9b::a00:1", "private"),  # NAT64 of 10.0.0.1
-    ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
-    ("::127.0.0.1", "loopback"),  # IPv4-compatible
-    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo client 127.0.0.1
-])
-def test_blocked_address_reason_refuses_internal_addresses(address: str, reason: str) -> None:
-    assert blocked_address_reason(address) == reason
-
-
-@pytest.mark.parametrize("address", [
-    "93.184.216.34", "8.8.8.8", "::ffff:8.8.8.8", "2606:4700::1111", "64:ff9b::808:808",
-])
-def test_blocked_address_reason_allows_public_addresses(address: str) -> None:
-    assert blocked_address_reason(address) is None
-
-
-def test_guard_refuses_loopback_server(guarded_session: requests.Session,
-                                       site: LoopbackSite) -> None:
-    site.page("/", "<p>secret</p>")
-    with pytest.raises(AddressNotAllowedError) as caught:
-        _fetch(guarded_session, site.url("/"))
-    assert caught.value.reason == "address_not_allowed"
-    assert "127.0.0.1" in str(caught.value) and "(loopback)" in str(caught.value)
-    assert site.requests == []
-
-
-def test_guard_names_the_host_name(guarded_session: requests.Session, site: LoopbackSite,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_dns(monkeypatch, {"localhost": ["127.0.0.1"]})
-    url = site.url("/").replace("127.0.0.1", "localhost")
-    with pytest.raises(AddressNotAllowedError,
-                       match=r"address 127.0.0.1 of localhost is not allowed \(loopback\)"):
-        _fetch(guarded_session, url)
-
-
-def test_guard_checks_every_connection_so_rebinding_fails(
-        site: LoopbackSite, monkeypatch: pytest.MonkeyPatch) -> None:
-    site.page("/", "<p>public</p>")
-    real_reason = fetching.blocked_address_reason
-    monkeypatch.setattr(fetching, "blocked_address_reason",
-                        lambda a: None if a == "127.0.0.1" else real_reason(a))
-    lookups = fake_dns(monkeypatch, {"rebind.test": ["127.0.0.1", "::ffff:169.254.169.254"]})
-    url = site.url("/").replace("127.0.0.1", "rebind.test")
-    first = build_session(user_agent=USER_AGENT, allow_private_networks=False)
-    assert _fetch(first, url).text == "<p>public</p>"
-    second = build_session(user_agent=USER_AGENT, allow_private_networks=False)
-    with pytest.raises(AddressNotAllowedError, match="cloud metadata"):
-        _fetch(second, url)
-    assert lookups == ["rebind.test", "rebind.test"]
-
-
-def test_guard_checks_redirect_targets(site: LoopbackSite,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    port = site.base_url.rsplit(":", 1)[1].rstrip("/")
-    site.page("/", "", status=302, Location=f"http://www.example.test:{port}/inside")
-    real_reason = fetching.blocked_address_reason
-    monkeypatch.setattr(fetching, "blocked_address_reason",
-                        lambda a: None if a == "127.0.0.1" else real_reason(a))
-    fake_dns(monkeypatch, {"example.test": ["127.0.0.1"], "www.example.test": ["10.0.0.7"]})
-    session = build_session(user_agent=USER_AGENT, allow_private_networks=False)
-    with pytest.raises(AddressNotAllowedError, match="10.0.0.7 of www.example.test"):
-        _fetch(session, f"http://example.test:{port}/")
-
-
-def test_tls_checks_the_host_name_not_the_vetted_ip(
-        tls_site: tuple[LoopbackSite, str, list], session: requests.Session) -> None:
-    site, cert_path, server_names = tls_site
-    site.page("/", "<p>secure</p>")
-    session.verify = cert_path
-    by_name = site.url("/").replace("127.0.0.1", "localhost")
-    assert _fetch(session, by_name).text == "<p>secure</p>"
-    assert server_names[0] == "localhost"
-    with pytest.raises(FetchError, match="certificate check failed for 127.0.0.1") as caught:
-        _fetch(session, site.url("/"))
-    assert caught.value.reason == "tls"
 
 
 def test_session_ignores_environment_proxies(monkeypatch: pytest.MonkeyPatch,
@@ -131,7 +26,7 @@ def test_session_ignores_environment_proxies(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
     site.page("/", "<p>direct</p>")
     assert session.trust_env is False
-    assert _fetch(session, site.url("/")).text == "<p>direct</p>"
+    assert quick_fetch(session, site.url("/")).text == "<p>direct</p>"
 
 
 def test_dns_failure_is_reported(session: requests.Session,
@@ -141,13 +36,13 @@ def test_dns_failure_is_reported(session: requests.Session,
 
     monkeypatch.setattr(socket, "getaddrinfo", fail)
     with pytest.raises(FetchError, match="^DNS lookup failed for nosuch.invalid$") as caught:
-        _fetch(session, "http://nosuch.invalid/")
+        quick_fetch(session, "http://nosuch.invalid/")
     assert caught.value.reason == "dns"
 
 
 def test_refused_connection_is_reported(session: requests.Session) -> None:
     with pytest.raises(FetchError, match="^connection refused by 127.0.0.1:1$") as caught:
-        _fetch(session, "http://127.0.0.1:1/")
+        quick_fetch(session, "http://127.0.0.1:1/")
     assert caught.value.reason == "refused"
 
 
@@ -155,7 +50,7 @@ def test_fetches_html_and_follows_same_site_redirects(session: requests.Session,
                                                        site: LoopbackSite) -> None:
     site.page("/old", "", status=301, Location="/new")
     site.page("/new", "<p>héllo</p>")
-    result = _fetch(session, site.url("/old"))
+    result = quick_fetch(session, site.url("/old"))
     assert (result.status_code, result.is_html, result.text) == (200, True, "<p>héllo</p>")
     assert result.final_url == site.url("/new") and result.redirects == [site.url("/new")]
     assert result.truncated is False and result.bytes_read == len("<p>héllo</p>".encode())
@@ -165,7 +60,7 @@ def test_redirect_to_another_site_is_not_followed(session: requests.Session, sit
                                                   other_site: LoopbackSite) -> None:
     site.page("/", "", status=302, Location=other_site.url("/"))
     with pytest.raises(FetchError, match="redirects to another site") as caught:
-        _fetch(session, site.url("/"))
+        quick_fetch(session, site.url("/"))
     assert caught.value.reason == "offsite_redirect" and other_site.requests == []
 
 
@@ -173,7 +68,7 @@ def test_redirect_loop_is_detected(session: requests.Session, site: LoopbackSite
     site.page("/a", "", status=302, Location="/b")
     site.page("/b", "", status=302, Location="/a")
     with pytest.raises(FetchError) as caught:
-        _fetch(session, site.url("/a"))
+        quick_fetch(session, site.url("/a"))
     assert caught.value.reason == "redirect_loop" and len(site.requests) == 2
 
 
@@ -181,7 +76,7 @@ def test_redirect_chain_is_capped(session: requests.Session, site: LoopbackSite)
     for n in range(10):
         site.page(f"/r{n}", "", status=302, Location=f"/r{n + 1}")
     with pytest.raises(FetchError) as caught:
-        _fetch(session, site.url("/r0"), max_redirects=3)
+        quick_fetch(session, site.url("/r0"), max_redirects=3)
     assert caught.value.reason == "too_many_redirects" and len(site.requests) == 4
 
 
@@ -211,7 +106,7 @@ def test_huge_bodies_are_cut_at_max_bytes(session: requests.Session, site: Loopb
     started = time.monotonic()
     tracemalloc.start()
     try:
-        result = _fetch(session, site.url("/big"), max_bytes=200_000)
+        result = quick_fetch(session, site.url("/big"), max_bytes=200_000)
         peak_bytes = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -225,7 +120,7 @@ def test_slow_drip_is_cut_at_the_deadline(session: requests.Session, site: Loopb
     site.handler("/drip", lambda h: drip_body(h, site))
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
-        _fetch(session, site.url("/drip"), timeout_seconds=0.5, deadline_seconds=0.8)
+        quick_fetch(session, site.url("/drip"), timeout_seconds=0.5, deadline_seconds=0.8)
     assert caught.value.reason == "timeout"
     assert time.monotonic() - started < 1.5
 
@@ -245,7 +140,7 @@ def test_slow_header_drip_is_cut_at_the_deadline(session: requests.Session,
     site.handler("/drip", lambda h: _drip_headers(h, site))
     started = time.monotonic()
     with pytest.raises(FetchError, match="exceeded its deadline") as caught:
-        _fetch(session, site.url("/drip"), timeout_seconds=0.5, deadline_seconds=0.8)
+        quick_fetch(session, site.url("/drip"), timeout_seconds=0.5, deadline_seconds=0.8)
     assert caught.value.reason == "timeout"
     assert time.monotonic() - started < 1.5
 
@@ -253,7 +148,7 @@ def test_slow_header_drip_is_cut_at_the_deadline(session: requests.Session,
 def test_silent_server_times_out(session: requests.Session, site: LoopbackSite) -> None:
     site.handler("/silent", lambda h: site.stopping.wait(5))
     with pytest.raises(FetchError) as caught:
-        _fetch(session, site.url("/silent"), timeout_seconds=0.3)
+        quick_fetch(session, site.url("/silent"), timeout_seconds=0.3)
     assert caught.value.reason == "timeout"
 
 
@@ -262,21 +157,21 @@ def test_binary_served_as_html_is_not_parsed(session: requests.Session,
     site.page("/fake.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10, content_type="text/html")
     site.page("/nul.html", b"<html>" + b"\x00\x01\x02" * 100, content_type="text/html")
     for path in ("/fake.html", "/nul.html"):
-        result = _fetch(session, site.url(path))
+        result = quick_fetch(session, site.url(path))
         assert (result.is_html, result.text) == (False, None)
 
 
 def test_non_html_content_type_is_not_downloaded(session: requests.Session,
                                                  site: LoopbackSite) -> None:
     site.page("/doc", b"%PDF-1.4" + b"x" * 50_000, content_type="application/pdf")
-    result = _fetch(session, site.url("/doc"))
+    result = quick_fetch(session, site.url("/doc"))
     assert (result.is_html, result.text, result.bytes_read) == (False, None, 0)
     assert result.content_type == "application/pdf"
 
 
 def test_untyped_body_is_sniffed(session: requests.Session, site: LoopbackSite) -> None:
     site.routes["/untyped"] = (200, {}, b"<!DOCTYPE html><html><body>ok</body></html>")
-    result = _fetch(session, site.url("/untyped"))
+    result = quick_fetch(session, site.url("/untyped"))
     assert result.is_html and "ok" in result.text
 
 
@@ -296,11 +191,11 @@ def test_decode_body_uses_header_meta_then_detection(body: bytes, content_type: 
 def test_latin1_page_without_charset(session: requests.Session, site: LoopbackSite) -> None:
     site.page("/", "<p>Schöne Grüße, Büro Köln: büro@beispiel.de</p>".encode("latin-1"),
               content_type="text/html")
-    assert "Schöne Grüße, Büro Köln" in _fetch(session, site.url("/")).text
+    assert "Schöne Grüße, Büro Köln" in quick_fetch(session, site.url("/")).text
 
 
 def test_retry_after_is_parsed(session: requests.Session, site: LoopbackSite) -> None:
     site.page("/", "slow down", status=429, **{"Retry-After": "7"})
-    assert _fetch(session, site.url("/")).retry_after_seconds == 7
+    assert quick_fetch(session, site.url("/")).retry_after_seconds == 7
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
     assert parse_retry_after("soon") is None
