@@ -143,6 +143,25 @@ def html_page(*links: str, body: str = "") -> str:
     return f"{head}<body>{body}\n{anchors}</body></html>"
 
 
+def send_body(handler: BaseHTTPRequestHandler, body: str,
+              content_type: str = "text/html") -> None:
+    """Answer 200 with a whole body (for handlers that make their pages as they go)."""
+    data = body.encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def failing_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every host name lookup fail as an unknown name does."""
+    def fail(*_args: object, **_kwargs: object) -> list:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+
+
 def drip_body(handler: BaseHTTPRequestHandler, site: LoopbackSite,
               content_length: int = 100_000) -> None:
     """Answer 200 with headers at once, then one body byte every 50 ms until the site stops."""

@@ -17,6 +17,7 @@ from tests.scraping.conftest import (
     crawl,
     html_page,
     paths,
+    send_body,
 )
 
 pytestmark = pytest.mark.usefixtures("no_probes")
@@ -30,12 +31,7 @@ def _slow(handler: BaseHTTPRequestHandler, site: LoopbackSite, seconds: float,
     site.stopping.wait(seconds)  # server-side latency, not a test wait
     with lock:
         active[0] -= 1
-    body = html_page(*(f"/p{n}" for n in range(20))).encode()
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_body(handler, html_page(*(f"/p{n}" for n in range(20))))
 
 
 def test_per_host_concurrency_is_respected(session: requests.Session,

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import requests
 
 from scrapersky.scraping.crawling import StartPageError
 from scrapersky.scraping.fetching import FetchError
-from tests.scraping.conftest import LoopbackSite, crawl, html_page, paths
+from tests.scraping.conftest import LoopbackSite, crawl, failing_dns, html_page, paths
 
 pytestmark = pytest.mark.usefixtures("no_probes")
 
 
 def test_dns_failure_is_a_start_page_error(session: requests.Session,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*_args: object, **_kwargs: object) -> list:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    failing_dns(monkeypatch)
     with pytest.raises(StartPageError, match="DNS lookup failed for nosuch.invalid") as caught:
         crawl(session, "http://nosuch.invalid/")
     assert caught.value.reason == "dns" and isinstance(caught.value.__cause__, FetchError)

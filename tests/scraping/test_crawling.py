@@ -17,6 +17,7 @@ from tests.scraping.conftest import (
     fake_dns,
     html_page,
     paths,
+    send_body,
 )
 
 pytestmark = pytest.mark.usefixtures("no_probes")
@@ -89,12 +90,7 @@ def test_max_pages_and_max_depth_are_budgets(session: requests.Session,
 
 def _chain_page(handler: BaseHTTPRequestHandler) -> None:
     depth = int(handler.path.strip("/d") or 0) if handler.path.startswith("/d") else -1
-    body = html_page(f"/d{depth + 1}").encode()
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_body(handler, html_page(f"/d{depth + 1}"))
 
 
 def test_robots_rules_and_crawl_delay_are_obeyed(session: requests.Session,
@@ -139,31 +135,17 @@ def test_sitemap_index_bomb_is_bounded(session: requests.Session, site: Loopback
     index = f"<sitemapindex>{children}</sitemapindex>"
     site.page("/robots.txt", f"Sitemap: {site.url('/index.xml')}\n", content_type="text/plain")
     site.page("/index.xml", index, content_type="application/xml")
-    site.handler("*", lambda h: _xml(h, index))
+    site.handler("*", lambda h: send_body(h, index, "application/xml"))
     site.page("/", html_page())
     crawler, pages = crawl(session, site.url("/"))
     sitemap_requests = [p for p in site.requests if p.endswith(".xml")]
     assert len(sitemap_requests) <= 4 and len(pages) == 1
 
 
-def _xml(handler: BaseHTTPRequestHandler, body: str) -> None:
-    data = body.encode()
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/xml")
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data)
-
-
 def test_infinite_calendar_ends(session: requests.Session, site: LoopbackSite) -> None:
     def month(handler: BaseHTTPRequestHandler) -> None:
         n = int(handler.path.rsplit("=", 1)[-1]) if "=" in handler.path else 0
-        body = html_page(f"/events?month={n + 1}", f"/events?month={n - 1}").encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send_body(handler, html_page(f"/events?month={n + 1}", f"/events?month={n - 1}"))
 
     site.handler("/events", month)
     site.page("/", html_page("/events?month=0"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler
@@ -15,7 +14,7 @@ from scrapersky.scraping.fetching import (
     decode_body,
     parse_retry_after,
 )
-from tests.scraping.conftest import LoopbackSite, drip_body, quick_fetch
+from tests.scraping.conftest import LoopbackSite, drip_body, failing_dns, quick_fetch
 
 MB = 1_000_000
 
@@ -31,10 +30,7 @@ def test_session_ignores_environment_proxies(monkeypatch: pytest.MonkeyPatch,
 
 def test_dns_failure_is_reported(session: requests.Session,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*_args: object, **_kwargs: object) -> list:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    failing_dns(monkeypatch)
     with pytest.raises(FetchError, match="^DNS lookup failed for nosuch.invalid$") as caught:
         quick_fetch(session, "http://nosuch.invalid/")
     assert caught.value.reason == "dns"
