@@ -11,6 +11,14 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
+# Each worker listens on its own SO_REUSEPORT socket and the kernel spreads new connections
+# over them. With one shared socket the worker that happens to be awake accepts nearly every
+# connection of a burst, and keep-alive clients stay on it: one worker (one GIL) serves them
+# all while the other idles. The catch: a second server started on the same port by the
+# same user shares it instead of failing with "address in use". GUNICORN_REUSE_PORT=false
+# turns it off.
+_OFF = {"0", "false", "no", "off"}
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").strip().lower() not in _OFF
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # "-" is stdout; an empty value turns the access log off (gunicorn refuses "" as a path).

@@ -11,10 +11,11 @@ http.client connection each): GET /healthz; POST /api/v3/email-scan/scan/website
 distinct domain per request (each creates a job; the scheduler fails them fast, as the
 domains do not resolve and private networks stay refused); GET .../scan/status/<id> of
 those jobs while the scheduler works through them; and a mixed phase (half submit, half
-status). It prints throughput, p50/p99/max latency and errors per phase, the submit/healthz
-throughput ratio, and checks that the database holds one job per successful submit. The
-per-client submit rate limit is turned off (SCRAPERSKY_SUBMIT_RATE_LIMIT=off): all clients
-share one address, and the bench measures the server, not the limit.
+status). It prints throughput, p50/p99/max latency and errors per phase, the CPU of the
+client, of gunicorn and of each worker, the submit/healthz throughput ratio, and checks
+that the database holds one job per successful submit. The per-client submit rate limit is
+turned off (SCRAPERSKY_SUBMIT_RATE_LIMIT=off): all clients share one address, and the bench
+measures the server, not the limit.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Row:
     errors: int = 0
     client_cores: float = 0.0  # CPU the phase cost the load generator, in cores
     server_cores: float = 0.0  # and gunicorn (master and workers, scheduler included)
+    worker_cores: tuple[float, ...] = ()  # each gunicorn process's share, busiest first
 
     @property
     def rate(self) -> float:
@@ -191,12 +193,13 @@ def measured_phase(server: ServerProcess, port: int, makers: list[Callable[[], R
                    seconds: float, workload: Workload) -> list[Row]:
     """Run one phase and note the CPU the client and the server spent on it."""
     pids = [server.pid, *child_pids(server.pid)]
-    server_before, client_before = sum(map(cpu_seconds, pids)), time.process_time()
+    server_before, client_before = list(map(cpu_seconds, pids)), time.process_time()
     rows = run_phase(port, makers, seconds, workload)
-    server_cpu = sum(map(cpu_seconds, pids)) - server_before
+    used = [cpu_seconds(pid) - before for pid, before in zip(pids, server_before, strict=True)]
     for row in rows:
         row.client_cores = (time.process_time() - client_before) / seconds
-        row.server_cores = server_cpu / seconds
+        row.server_cores = sum(used) / seconds
+        row.worker_cores = tuple(sorted((cpu / seconds for cpu in used[1:]), reverse=True))
     return rows
 
 
@@ -273,12 +276,13 @@ def print_report(label: str, result: dict, clients: int, paced: bool) -> bool:
     throughput ratio only counts back to back: paced phases all run at the given rate)."""
     print(f"\n{label}: {clients} clients")
     print(f"{'phase':<8} {'request':<22} {'ok':>7} {'errors':>6} {'req/s':>8} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'max ms':>7} {'cpu client':>10} {'cpu server':>10}")
+          f"{'p99 ms':>7} {'max ms':>7} {'cpu client':>10} {'cpu server':>10}  by worker")
     for phase, row in result["rows"]:
         print(f"{phase:<8} {row.name:<22} {len(row.latencies_ms):>7} {row.errors:>6} "
               f"{row.rate:>8.1f} {row.percentile(50):>7.1f} {row.percentile(99):>7.1f} "
               f"{max(row.latencies_ms, default=float('nan')):>7.1f} "
-              f"{row.client_cores:>10.2f} {row.server_cores:>10.2f}")
+              f"{row.client_cores:>10.2f} {row.server_cores:>10.2f}  "
+              + "/".join(f"{cores:.2f}" for cores in row.worker_cores))
     rows = {phase: row for phase, row in result["rows"] if phase in ("healthz", "submit")}
     ratio = rows["submit"].rate / rows["healthz"].rate
     cpu_ms = {phase: row.server_cores / row.rate * 1000 for phase, row in rows.items()}

@@ -57,13 +57,22 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from scrapersky import models  # noqa: F401  (register tables)
-    from scrapersky.extensions import configure_sqlite, csrf, db, migrate
+    from scrapersky.extensions import (
+        CookieSessionInterface,
+        configure_pool_pings,
+        configure_sqlite,
+        csrf,
+        db,
+        migrate,
+    )
 
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_pool_pings(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:

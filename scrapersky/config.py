@@ -161,4 +161,5 @@ def engine_options(uri: str) -> dict[str, Any]:
     if uri.startswith("sqlite"):
         # Wait for a lock instead of failing at once; check_same_thread off for the pool.
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # Idle connections are pinged before use: extensions.configure_pool_pings.
+    return {"pool_size": 5, "max_overflow": 10}

@@ -91,16 +91,29 @@ def normalise_host(host: str) -> str:
         return str(ipaddress.ip_address(host))
     except ValueError:
         pass
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise InvalidSiteError(f"host '{host[:100]}' is not a valid domain name") from exc
+    ascii_host = host if is_plain_ascii_host(host) else idna_host(host)
     labels = ascii_host.split(".")
     if len(ascii_host) > 253 or not all(_LABEL_RE.match(label) for label in labels):
         raise InvalidSiteError(f"host '{host[:100]}' is not a valid domain name")
     if len(labels) < 2 and ascii_host != "localhost":
         raise InvalidSiteError(f"host '{host[:100]}' is not a full domain name (e.g. example.com)")
     return ascii_host
+
+
+def is_plain_ascii_host(host: str) -> bool:
+    """Return whether a lower-case host is letters, digits and inner hyphens only, with no
+    `--` at label positions 3-4 (`xn--` and the like): IDNA would return it unchanged."""
+    return len(host) <= 253 and all(
+        _LABEL_RE.match(label) and label[2:4] != "--" for label in host.split(".")
+    )
+
+
+def idna_host(host: str) -> str:
+    """Return the ASCII (IDNA, UTS 46) form of a host name, or raise InvalidSiteError."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise InvalidSiteError(f"host '{host[:100]}' is not a valid domain name") from exc
 
 
 def display_host(host: str) -> str:

@@ -82,6 +82,8 @@ def test_finished_job_does_not_block_a_new_scan(client, app):
         ({"url": "https://user:pw@example.com"}, "url"),
         ({"url": "https://exa mple.com"}, "url"),
         ({"url": "https://localhost_1/"}, "url"),
+        ({"domain": "ab--cd.com"}, "domain"),  # ASCII, yet not a valid IDNA label
+        ({"url": "https://xn--abc.com"}, "url"),  # an A-label that is not Punycode
         ({"domain": "https://example.com"}, "domain"),
         ({"domain": "nodots"}, "domain"),
         ({"url": "https://a.com", "domain": "a.com"}, "_schema"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,14 @@ def test_environment_reaches_the_app(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["EMAIL_SCAN_MAX_PAGES"] == 7
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/env.db")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, True), ("true", True), ("false", False), ("0", False), ("OFF", False)])
+def test_gunicorn_workers_get_a_listening_socket_each_unless_turned_off(
+        monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("GUNICORN_REUSE_PORT", raising=False)
+    else:
+        monkeypatch.setenv("GUNICORN_REUSE_PORT", value)
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["reuse_port"] is expected

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from scrapersky.extensions import db
+from scrapersky.models import Job
+from scrapersky.models.job import submit_scan
 
 
 def test_migration_creates_exactly_the_models_schema(app):
@@ -22,3 +24,57 @@ def test_sqlite_connections_use_wal_and_a_busy_timeout(app):
             pytest.skip("SQLite pragmas")
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_server_connection_dropped_while_idle_is_replaced_not_failed(app, monkeypatch):
+    from scrapersky import extensions
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("server connections")
+        monkeypatch.setattr(extensions, "PING_IDLE_CONNECTIONS_AFTER_SECONDS", 0.0)
+        with db.engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        admin = create_engine(db.engine.url)
+        with admin.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.dispose()
+        for _ in range(2):  # whichever pooled connection comes first, none fails
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_only_a_connection_idle_for_a_while_is_pinged_before_use(app, monkeypatch):
+    from scrapersky import extensions
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("server connections")
+        pings = []
+        real_ping = db.engine.dialect.do_ping
+        monkeypatch.setattr(db.engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+        for _ in range(3):  # fresh, then reused at once: no round trip spent on pings
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        assert pings == []
+        monkeypatch.setattr(extensions, "PING_IDLE_CONNECTIONS_AFTER_SECONDS", 0.0)
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        assert len(pings) == 1
+
+
+def test_submit_returns_the_job_it_recorded_then_that_job_while_active(app):
+    with app.app_context():
+        job, deduplicated = submit_scan(db.session, "acme.dev", "https://acme.dev/", "alice")
+        assert not deduplicated
+        row = db.session.get(Job, job.id)
+        assert (row.job_id, row.status, row.created_by, row.domain.host, row.start_url) == (
+            job.job_id,
+            "PENDING",
+            "alice",
+            job.domain.host,
+            "https://acme.dev/",
+        )
+        again, deduplicated = submit_scan(db.session, "acme.dev", "https://acme.dev/", "bob")
+        assert deduplicated and (again.job_id, again.domain.host) == (job.job_id, "acme.dev")
+        db.session.remove()

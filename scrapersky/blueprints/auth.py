@@ -210,14 +210,17 @@ def register_rate_limits(app: Flask) -> None:
     rate = app.config["SCRAPERSKY_SUBMIT_RATE_LIMIT"]
     limiter = Limiter(key_func=client_key, headers_enabled=True,
                       storage_uri=app.config["SCRAPERSKY_RATE_LIMIT_STORAGE_URI"])
-    limiter.init_app(app)
     app.extensions["scrapersky_limiter"] = limiter
     if not rate:
-        return
+        return  # no limits: no per-request checks either
+    limiter.init_app(app)
+    limited = {endpoint for endpoint in SUBMIT_ENDPOINTS if endpoint in app.view_functions}
+    limited.add("auth.login")
+    # The limiter looks at every request; the others (status reads, /healthz) skip it.
+    limiter.request_filter(lambda: request.endpoint not in limited)
     submit_limit = limiter.shared_limit(rate, scope="submit")
-    for endpoint in SUBMIT_ENDPOINTS:
-        if endpoint in app.view_functions:
-            app.view_functions[endpoint] = submit_limit(app.view_functions[endpoint])
+    for endpoint in limited - {"auth.login"}:
+        app.view_functions[endpoint] = submit_limit(app.view_functions[endpoint])
     login_limit = limiter.limit(rate, methods=["POST"])
     app.view_functions["auth.login"] = login_limit(app.view_functions["auth.login"])
 

@@ -13,6 +13,7 @@ from scrapersky.schemas import HealthResponse
 
 bp = Blueprint("health", __name__)
 health_response = HealthResponse()
+SELECT_ONE = text("SELECT 1")
 
 
 def scheduler_tick_age() -> float | None:
@@ -26,7 +27,7 @@ def healthz():
     body = {"status": "ok", "database": "ok",
             "scheduler_last_tick_age_seconds": scheduler_tick_age()}
     try:
-        db.session.execute(text("SELECT 1"))
+        db.session.execute(SELECT_ONE)
     except Exception as exc:  # any driver error means "not healthy"
         db.session.rollback()
         body.update(status="unavailable", database=type(exc).__name__)

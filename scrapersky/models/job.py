@@ -15,9 +15,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
+    insert,
     select,
     text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -87,61 +90,89 @@ class Job(db.Model):
 
 def find_job(session: Session, job_id: str) -> Job | None:
     """Return the job with this public id, if any."""
-    return session.scalars(select(Job).where(Job.job_id == job_id)).first()
+    return session.scalars(_FIND_JOB, {"job_id": job_id}).first()
 
 
 def get_or_create_domain(session: Session, host: str) -> Domain:
     """Return the domain row for a site key, inserting it when new."""
     domain = session.scalars(select(Domain).where(Domain.host == host)).first()
-    return domain if domain is not None else _insert_domain(session, host)
-
-
-def _insert_domain(session: Session, host: str) -> Domain:
-    """Add a new domain row and flush it so it has an id."""
-    domain = Domain(host=host)
-    session.add(domain)
-    session.flush()
+    if domain is None:
+        domain = Domain(host=host)
+        session.add(domain)
+        session.flush()
     return domain
+
+
+# Statements of the API's busiest requests, built once: building one costs more than
+# running it. A submit runs Core statements and no unit of work: one read of the site's
+# domain id and active job id, then at most two INSERTs.
+_FIND_SITE = (
+    select(Domain.id, Job.id)
+    .outerjoin(Job, (Job.domain_id == Domain.id)
+               & Job.status.in_([status.value for status in TaskStatus.active()]))
+    .where(Domain.host == bindparam("host"))
+    .limit(1)
+)
+_FIND_JOB = select(Job).where(Job.job_id == bindparam("job_id"))
+_INSERT_DOMAIN = insert(Domain.__table__).returning(Domain.__table__.c.id)
+_INSERT_JOB = insert(Job.__table__).returning(Job.__table__.c.id)
+# On SQLite each statement of a submit commits on its own, so a write holds the database's
+# one write lock only while SQLite runs it, never while Python waits for the GIL (WAL with
+# synchronous=NORMAL makes a commit cheap). The unique indexes keep concurrent submits
+# apart; a domain row left without its job by a failed insert is harmless and is reused.
+# PostgreSQL locks rows, not the database, and flushes its WAL at each commit: there the
+# submit is one transaction.
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 def submit_scan(session: Session, site_key: str, start_url: str, created_by: str | None
                 ) -> tuple[Job, bool]:
-    """Queue a scan of a site, or return its active job; (job, deduplicated)."""
+    """Queue a scan of a site, or return its active job; (job, deduplicated). A new job
+    comes back as a plain object holding the row just written, not attached to the session."""
+    options = _AUTOCOMMIT if session.get_bind().dialect.name == "sqlite" else {}
+    if options and _real_session(session).in_transaction():
+        _commit_keeping_loaded(session)  # autocommit starts with a transaction of its own
     for _ in range(3):
         try:
-            domain, active = _domain_and_active_job(session, site_key)
-            if active is not None:
-                _commit_keeping_loaded(session)
-                return active, True
-            job = Job(domain_id=domain.id, start_url=start_url, created_by=created_by,
-                      status=TaskStatus.PENDING.value, job_id=new_job_id(), domain=domain)
-            session.add(job)
-            _commit_keeping_loaded(session)
-            return job, False
+            found = _submit_once(session.connection(execution_options=options), session,
+                                 site_key, start_url, created_by)
         except IntegrityError:
             # A concurrent submit inserted the same domain or active job first.
             session.rollback()
+            continue
+        _commit_keeping_loaded(session)
+        return found
     raise RuntimeError(f"could not queue a scan of {site_key}: conflicting submits")
 
 
-def _domain_and_active_job(session: Session, host: str) -> tuple[Domain, Job | None]:
-    """Return a site's domain row (inserted when new) and its active job, in one query."""
-    active = Job.status.in_(TaskStatus.active())
-    row = session.execute(
-        select(Domain, Job).outerjoin(Job, (Job.domain_id == Domain.id) & active)
-        .where(Domain.host == host).limit(1)
-    ).first()
-    if row is not None:
-        return row[0], row[1]
-    return _insert_domain(session, host), None
+def _submit_once(connection: Connection, session: Session, site_key: str, start_url: str,
+                 created_by: str | None) -> tuple[Job, bool]:
+    """One attempt of `submit_scan`, on the session's connection."""
+    domain_id, active_id = connection.execute(_FIND_SITE, {"host": site_key}).first() or (
+        None, None)
+    if active_id is not None:
+        return session.get_one(Job, active_id), True
+    if domain_id is None:
+        domain_id = connection.execute(
+            _INSERT_DOMAIN, {"host": site_key, "created_at": utcnow()}).scalar_one()
+    row = {"job_id": new_job_id(), "job_type": EMAIL_SCAN, "status": TaskStatus.PENDING.value,
+           "progress": 0.0, "attempts": 0, "created_by": created_by, "domain_id": domain_id,
+           "start_url": start_url, "created_at": utcnow()}
+    job_pk = connection.execute(_INSERT_JOB, row).scalar_one()
+    return Job(id=job_pk, domain=Domain(id=domain_id, host=site_key), **row), False
 
 
 def _commit_keeping_loaded(session: Session) -> None:
     """Commit without expiring loaded objects: the caller answers from them at once, and
     reloading them would cost a query per submit."""
-    real = session() if callable(session) else session  # a scoped session proxies one
+    real = _real_session(session)
     previous, real.expire_on_commit = real.expire_on_commit, False
     try:
         real.commit()
     finally:
         real.expire_on_commit = previous
+
+
+def _real_session(session: Session) -> Session:
+    """Return the session itself, also when given a scoped session (which proxies one)."""
+    return session() if callable(session) else session
