@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from scrapersky.extensions import (
         CookieSessionInterface,
         configure_pool_pings,
+        configure_read_only_requests,
         configure_sqlite,
         csrf,
         db,
@@ -73,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(db.engine)
         configure_pool_pings(db.engine)
+        configure_read_only_requests(app, db.engine)
 
 
 def register_blueprints(app: Flask) -> None:

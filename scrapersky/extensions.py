@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_apscheduler import APScheduler
 from flask_migrate import Migrate
@@ -109,3 +109,18 @@ def _pinger(engine: Engine) -> Callable[[Any, ConnectionPoolEntry, Any], None]:
             raise
 
     return ping_if_idle
+
+
+def configure_read_only_requests(app: Flask, engine: Engine) -> None:
+    """Run a GET or HEAD request's queries outside a transaction on a database server.
+
+    Every write of the app is a POST, so reads lose nothing by it, and each saves two of
+    its three round trips (BEGIN, the query, ROLLBACK when the session closes). SQLite
+    opens no transaction for a read anyway."""
+    if engine.dialect.name == "sqlite":
+        return
+
+    @app.before_request
+    def read_in_autocommit() -> None:
+        if request.method in ("GET", "HEAD") and request.endpoint != "static":
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

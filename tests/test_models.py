@@ -78,3 +78,24 @@ def test_submit_returns_the_job_it_recorded_then_that_job_while_active(app):
         again, deduplicated = submit_scan(db.session, "acme.dev", "https://acme.dev/", "bob")
         assert deduplicated and (again.job_id, again.domain.host) == (job.job_id, "acme.dev")
         db.session.remove()
+
+
+def test_reads_on_a_database_server_skip_the_transaction_writes_keep_it(app, client):
+    from flask import g
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("server connections")
+    seen: list[bool] = []  # the connection's autocommit flag as each request ends
+    app.before_request(lambda: setattr(g, "autocommit", seen))
+
+    @app.after_request
+    def record_autocommit(response):
+        g.autocommit.append(db.session.connection().connection.dbapi_connection.autocommit)
+        return response
+
+    job_id = client.post("/api/v3/email-scan/scan/website", json={"domain": "reads.dev"}
+                         ).json["job_id"]
+    assert client.get(f"/api/v3/email-scan/scan/status/{job_id}").json["job_id"] == job_id
+    assert client.get("/healthz").status_code == 200
+    assert seen == [False, True, True]
