@@ -7,14 +7,14 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import select
 
 from scrapersky.extensions import db
-from scrapersky.models import Job, TaskStatus
+from scrapersky.models import TaskStatus
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -66,23 +66,18 @@ def record_scan_started() -> float:
     return time.monotonic()
 
 
-def record_scan_ended(job_id: str, status: str, started: float) -> None:
-    """Count how a scan run ended, its duration and the pages it fetched."""
+def record_scan_ended(status: str, started: float, result: dict[str, Any]) -> None:
+    """Count how a scan run ended, its duration and the pages it fetched (from the last
+    result it reported, so no query is spent on it)."""
     SCAN_DURATION.observe(time.monotonic() - started)
     counter = _OUTCOME_COUNTERS.get(status)
     if counter is not None:
         counter.inc()
-    try:
-        PAGES_FETCHED.inc(pages_fetched(job_id))
-    except Exception:  # metrics must never fail a scan
-        logger.warning("job_id=%s could not count fetched pages", job_id, exc_info=True)
-    finally:
-        db.session.remove()
+    PAGES_FETCHED.inc(pages_fetched(result))
 
 
-def pages_fetched(job_id: str) -> int:
-    """Return how many pages the job's last run fetched (from its crawl counters)."""
-    result = db.session.scalar(select(Job.result_data).where(Job.job_id == job_id)) or {}
+def pages_fetched(result: dict[str, Any]) -> int:
+    """Return how many pages a scan's result says it fetched (from its crawl counters)."""
     crawl = result.get("crawl") or {}
     return int(crawl.get("fetched", result.get("pages_scanned", 0)) or 0)
 

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
@@ -119,19 +120,25 @@ def claim_jobs(app: Flask, limit: int) -> list[Claim]:
 
 def run_job(app: Flask, claim: Claim, should_release=lambda: False, on_progress=None) -> str:
     """Run one claimed scan in its own app context; if it raises, record the failure."""
+    latest: dict[str, Any] = {}  # the scan's result as of its last stored page
+
+    def report(result: dict[str, Any]) -> None:
+        latest.update(result)
+        if on_progress is not None:
+            on_progress(result)
+
     with app.app_context():
         logger.info("job_id=%s running", claim.job_id)
         started = metrics.record_scan_started()
         try:
             status = scan_website_for_emails(claim.job_id, claim.created_by, claim=claim,
-                                             should_release=should_release,
-                                             on_progress=on_progress)
+                                             should_release=should_release, on_progress=report)
         except Exception as exc:
             logger.exception("job_id=%s raised", claim.job_id)
             status = record_exception(app, claim, exc)
         finally:
             db.session.remove()
-        metrics.record_scan_ended(claim.job_id, status, started)
+        metrics.record_scan_ended(status, started, latest)
         logger.info("job_id=%s finished with status %s", claim.job_id, status)
         return status
 
