@@ -6,7 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from scrapersky.extensions import db
 from scrapersky.models import Job, TaskStatus
@@ -18,6 +18,7 @@ from scrapersky.models.job_states import (
     claim_pending_jobs,
     finish_job,
     heartbeat,
+    pending_job_ids,
     recover_expired_jobs,
     release_job,
 )
@@ -148,3 +149,17 @@ def test_retry_delay_grows_exponentially_with_jitter_and_a_cap():
     assert retry_delay_seconds(30, 30, rng=lambda: 1.0) == 3600
     assert should_retry(2, 3, True) and not should_retry(3, 3, True)
     assert not should_retry(1, 3, False)
+
+
+def test_a_claim_reads_its_jobs_off_the_index_without_sorting_the_queue(session):
+    # Sorting every pending row on each claim made a claim's cost grow with the queue.
+    queue(session, 50)
+    query = pending_job_ids(2).compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    if session.get_bind().dialect.name == "sqlite":
+        plan = " ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+        assert "ix_job_claim_order" in plan and "TEMP B-TREE" not in plan, plan
+    else:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {query}")))
+        assert "ix_job_claim_order" in plan and "Sort" not in plan, plan
+    session.rollback()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Update, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Select, Update, or_, select, update
 from sqlalchemy.orm import Session
 
 from scrapersky.models.clock import utcnow
@@ -54,15 +54,19 @@ def _is_due(now: datetime) -> ColumnElement[bool]:
     return or_(Job.run_after.is_(None), Job.run_after <= now)
 
 
-def select_pending_job_ids(session: Session, limit: int) -> list[int]:
-    """Return ids of pending email-scan jobs that are due, oldest first."""
-    query = (
+def pending_job_ids(limit: int) -> Select[tuple[int]]:
+    """The query of due pending email-scan jobs, oldest first (read off ix_job_claim_order)."""
+    return (
         select(Job.id)
         .where(Job.job_type == EMAIL_SCAN, Job.status == PENDING, _is_due(utcnow()))
         .order_by(Job.created_at, Job.id)
         .limit(limit)
     )
-    return list(session.scalars(query))
+
+
+def select_pending_job_ids(session: Session, limit: int) -> list[int]:
+    """Return ids of pending email-scan jobs that are due, oldest first."""
+    return list(session.scalars(pending_job_ids(limit)))
 
 
 def claim_job(session: Session, job_pk: int, worker_id: str, lease_seconds: float = 600
@@ -97,12 +101,7 @@ def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_secon
         session.rollback()
         claims = (claim_job(session, pk, worker_id, lease_seconds) for pk in ids)
         return [claim for claim in claims if claim is not None]
-    candidates = (
-        select(Job.id)
-        .where(Job.job_type == EMAIL_SCAN, Job.status == PENDING, _is_due(utcnow()))
-        .order_by(Job.created_at, Job.id)
-        .limit(limit)
-    )
+    candidates = pending_job_ids(limit)
     if dialect.name == "postgresql":
         # A CTE is evaluated once; `id IN (subquery ... SKIP LOCKED)` may be re-run by the
         # planner and pick more than `limit` rows.
