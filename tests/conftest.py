@@ -13,9 +13,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
 
 from scrapersky import create_app
 from scrapersky.config import SETTINGS
+from scrapersky.models import Domain
 from tests.processes import ProcessRunner, process_runner, server_env
 from tests.reliability import GATED_PAGES, GATED_PATH, Gate
 from tests.sites import TestSite, serve_site
@@ -144,3 +146,13 @@ def gated_site() -> Iterator[tuple[TestSite, Gate]]:
             yield site, gate
         finally:
             gate.open()
+
+
+def get_or_create_domain(session: Session, host: str) -> Domain:
+    """Return the domain row for a site key, inserting it when new (rows for page tests)."""
+    domain = session.scalars(sa.select(Domain).where(Domain.host == host)).first()
+    if domain is None:
+        domain = Domain(host=host)
+        session.add(domain)
+        session.flush()
+    return domain

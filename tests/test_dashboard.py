@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from scrapersky.extensions import db
 from scrapersky.models import Contact, Job, TaskStatus
 from scrapersky.models.clock import utcnow
-from scrapersky.models.job import get_or_create_domain
 from scrapersky.reports import count_contacts_by_type
+from tests.conftest import get_or_create_domain
 from tests.test_email_scraper import run_scan
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from scrapersky.extensions import db
 from scrapersky.models import Contact, Domain, Job
-from scrapersky.models.job import get_or_create_domain
+from tests.conftest import get_or_create_domain
 from tests.test_dashboard import make_job
 from tests.test_email_scraper import run_scan
 

@@ -95,16 +95,6 @@ def find_job(session: Session, job_id: str) -> Job | None:
     return session.scalars(_FIND_JOB, {"job_id": job_id}).first()
 
 
-def get_or_create_domain(session: Session, host: str) -> Domain:
-    """Return the domain row for a site key, inserting it when new."""
-    domain = session.scalars(select(Domain).where(Domain.host == host)).first()
-    if domain is None:
-        domain = Domain(host=host)
-        session.add(domain)
-        session.flush()
-    return domain
-
-
 # Statements of the API's busiest requests, built once: building one costs more than
 # running it. A submit runs Core statements and no unit of work: one read of the site's
 # domain id and active job id, then at most two INSERTs.
