@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from scrapersky.extensions import db
 from scrapersky.models import Job
@@ -78,6 +81,70 @@ def test_submit_returns_the_job_it_recorded_then_that_job_while_active(app):
         again, deduplicated = submit_scan(db.session, "acme.dev", "https://acme.dev/", "bob")
         assert deduplicated and (again.job_id, again.domain.host) == (job.job_id, "acme.dev")
         db.session.remove()
+
+
+def test_a_submit_on_a_database_server_is_one_round_trip(app):
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("server connections")
+        sent: list[str] = []
+        record = lambda *args: sent.append(args[2])  # noqa: E731  (conn, cursor, statement)
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            job, deduplicated = submit_scan(db.session, "one.dev", "https://one.dev/", "alice")
+            assert not deduplicated and len(sent) == 1, sent
+            again, deduplicated = submit_scan(db.session, "one.dev", "https://one.dev/", "bob")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert deduplicated and again.job_id == job.job_id
+        assert db.session.get(Job, job.id).domain.host == "one.dev"
+        db.session.remove()
+
+
+def test_a_submit_that_loses_the_race_for_a_new_site_tries_again(app):
+    """Another submit inserts the site's domain while this one runs: this one waits for
+    it, finds its own insert skipped, and queues the job on the other's domain row."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("server connections")
+        rival = create_engine(db.engine.url)
+
+    def submit() -> tuple[Job, bool]:
+        with app.app_context():
+            try:
+                return submit_scan(db.session, "race.dev", "https://race.dev/", "late")
+            finally:
+                db.session.remove()
+
+    try:
+        with rival.connect() as other, ThreadPoolExecutor(1) as pool:
+            domain_id = other.execute(text(
+                "INSERT INTO domain (host, created_at) VALUES ('race.dev', now()) RETURNING id"
+            )).scalar_one()  # not committed yet
+            late = pool.submit(submit)
+            wait_for_lock_wait(other, late)
+            other.commit()
+            job, deduplicated = late.result(timeout=30)
+    finally:
+        rival.dispose()
+    assert not deduplicated
+    with app.app_context():
+        row = db.session.get(Job, job.id)
+        assert (row.domain_id, row.status, row.created_by) == (domain_id, "PENDING", "late")
+        db.session.remove()
+
+
+def wait_for_lock_wait(conn, running: Future, timeout: float = 10.0) -> None:
+    """Return once another backend waits for a lock this connection holds."""
+    deadline = time.monotonic() + timeout
+    # pg_stat_activity is read once per transaction unless its snapshot is cleared.
+    while conn.execute(text("SELECT pg_stat_clear_snapshot()")) and not conn.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )).scalar():
+        assert not running.done(), running.result()
+        assert time.monotonic() < deadline, "the submit never waited for the rival insert"
+        time.sleep(0.01)
 
 
 def test_reads_on_a_database_server_skip_the_transaction_writes_keep_it(app, client):

@@ -142,7 +142,7 @@ class SiteScan:
             max_attempts=self.config["EMAIL_SCAN_MAX_ATTEMPTS"],
             retry_base_seconds=self.config["EMAIL_SCAN_RETRY_BASE_SECONDS"],
         )
-        logger.warning("job_id=%s start page failed (%s): %s -> %s", self.job.job_id,
+        logger.warning("job_id=%s start page failed (%s): %s -> %s", self.claim.job_id,
                        exc.reason, exc, status.value)
         return status.value
 
