@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from scrapersky.extensions import db
 from scrapersky.models import Job, TaskStatus
@@ -163,3 +165,73 @@ def test_a_claim_reads_its_jobs_off_the_index_without_sorting_the_queue(session)
         plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {query}")))
         assert "ix_job_claim_order" in plan and "Sort" not in plan, plan
     session.rollback()
+
+
+# A write of the API or the scheduler: the statement a thread stalls after, and the state
+# the job is in once the write is done.
+STALLING_WRITES = {
+    "submit": ("INSERT INTO job", "PENDING"),
+    "claim": ("UPDATE job", "RUNNING"),
+    "finish": ("UPDATE job", "FAILED"),
+}
+
+
+@pytest.mark.parametrize("write", STALLING_WRITES)
+def test_a_stalled_writer_does_not_hold_sqlites_write_lock(app, write):
+    """A thread that stalls right after its write statement (as one waiting for the GIL
+    does under load) has already committed it: another writer gets the database at once."""
+    stall_after, state_after = STALLING_WRITES[write]
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's one write lock")
+        if write != "submit":
+            queue(db.session, 1)
+        claim = claim_pending_jobs(db.session, 1, "w", 60)[0] if write == "finish" else None
+        engine, path = db.engine, db.engine.url.database
+        db.session.remove()
+    stalled, resume = threading.Event(), threading.Event()
+    outcome: list[object] = []  # the written job's id, or what the write raised
+
+    def stall_after_write(conn, cursor, statement, *args):
+        if statement.startswith(stall_after) and threading.current_thread() is runner:
+            stalled.set()
+            resume.wait(10)
+
+    def write_job() -> int:
+        if write == "submit":
+            return submit_scan(db.session, "stall.dev", "https://stall.dev/", "t")[0].id
+        if write == "claim":
+            return claim_pending_jobs(db.session, 1, "w", 60)[0].pk
+        assert finish_job(db.session, claim, TaskStatus.FAILED, error="x", result=None)
+        return claim.pk
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                outcome.append(write_job())
+            except Exception as exc:  # noqa: BLE001  (shown by the assertions below)
+                outcome.append(exc)
+                stalled.set()
+            finally:
+                db.session.remove()
+
+    runner = threading.Thread(target=run)
+    event.listen(engine, "after_cursor_execute", stall_after_write)
+    try:
+        runner.start()
+        assert stalled.wait(10) and not outcome, outcome
+        rival = sqlite3.connect(path, timeout=0.5)
+        try:
+            rival.execute("INSERT INTO domain (host, created_at) "
+                          "VALUES ('rival.dev', '2026-01-01 00:00:00')")
+            rival.commit()
+        finally:
+            rival.close()
+            resume.set()
+            runner.join(10)
+    finally:
+        event.remove(engine, "after_cursor_execute", stall_after_write)
+    assert outcome and isinstance(outcome[0], int), outcome
+    with app.app_context():
+        assert db.session.get(Job, outcome[0]).status == state_after
+        db.session.remove()

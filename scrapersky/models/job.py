@@ -120,11 +120,13 @@ _FIND_SITE = (
     .limit(1)
 )
 _FIND_JOB = select(Job).where(Job.job_id == bindparam("job_id"))
-_INSERT_DOMAIN = insert(_DOMAINS).returning(_DOMAINS.c.id)
-_INSERT_JOB = insert(_JOBS).returning(_JOBS.c.id)
+# No RETURNING: SQLite keeps a statement's transaction, and with it the write lock, until
+# its rows are fetched; a plain INSERT commits inside SQLite and the id comes from lastrowid.
+_INSERT_DOMAIN = insert(_DOMAINS)
+_INSERT_JOB = insert(_JOBS)
 _NEW_JOB_COLUMNS = ("job_id", "job_type", "status", "progress", "attempts", "created_by",
                     "start_url", "created_at")
-_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 def _submit_statement() -> Select[tuple[int | None, int | None, int | None]]:
@@ -165,13 +167,13 @@ def submit_scan(session: Session, site_key: str, start_url: str, created_by: str
                 ) -> tuple[Job, bool]:
     """Queue a scan of a site, or return its active job; (job, deduplicated). A new job
     comes back as a plain object holding the row just written, not attached to the session."""
-    if _real_session(session).in_transaction():
+    if real_session(session).in_transaction():
         _commit_keeping_loaded(session)  # autocommit starts with a transaction of its own
     attempt = (_submit_in_one if session.get_bind().dialect.name == "postgresql"
                else _submit_step_by_step)
     for _ in range(3):
         try:
-            found = attempt(session.connection(execution_options=_AUTOCOMMIT), session,
+            found = attempt(session.connection(execution_options=AUTOCOMMIT), session,
                             site_key, start_url, created_by)
         except IntegrityError:
             # A concurrent submit inserted the same domain or active job first.
@@ -212,16 +214,16 @@ def _submit_step_by_step(connection: Connection, session: Session, site_key: str
         return session.get_one(Job, active_id), True
     if domain_id is None:
         domain_id = connection.execute(
-            _INSERT_DOMAIN, {"host": site_key, "created_at": utcnow()}).scalar_one()
+            _INSERT_DOMAIN, {"host": site_key, "created_at": utcnow()}).inserted_primary_key[0]
     row = {**_new_job_row(site_key, start_url, created_by), "domain_id": domain_id}
-    job_pk = connection.execute(_INSERT_JOB, row).scalar_one()
+    job_pk = connection.execute(_INSERT_JOB, row).inserted_primary_key[0]
     return Job(id=job_pk, domain=Domain(id=domain_id, host=site_key), **row), False
 
 
 def _commit_keeping_loaded(session: Session) -> None:
     """Commit without expiring loaded objects: the caller answers from them at once, and
     reloading them would cost a query per submit."""
-    real = _real_session(session)
+    real = real_session(session)
     previous, real.expire_on_commit = real.expire_on_commit, False
     try:
         real.commit()
@@ -229,6 +231,6 @@ def _commit_keeping_loaded(session: Session) -> None:
         real.expire_on_commit = previous
 
 
-def _real_session(session: Session) -> Session:
+def real_session(session: Session) -> Session:
     """Return the session itself, also when given a scoped session (which proxies one)."""
     return session() if callable(session) else session

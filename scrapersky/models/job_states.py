@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Executable, Select, Update, or_, select, u
 from sqlalchemy.orm import Session
 
 from scrapersky.models.clock import utcnow
-from scrapersky.models.job import EMAIL_SCAN, MAX_ERROR_CHARS, Job
+from scrapersky.models.job import AUTOCOMMIT, EMAIL_SCAN, MAX_ERROR_CHARS, Job, real_session
 from scrapersky.models.retry import retry_delay_seconds, should_retry
 from scrapersky.models.task_status import TaskStatus
 
@@ -90,29 +90,24 @@ def claim_job(session: Session, job_pk: int, worker_id: str, lease_seconds: floa
 
 def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_seconds: float
                        ) -> list[Claim]:
-    """Claim up to `limit` due jobs, oldest first: one UPDATE ... RETURNING statement
-    (with FOR UPDATE SKIP LOCKED on PostgreSQL), or one optimistic claim per row where the
-    database has no RETURNING."""
+    """Claim up to `limit` due jobs, oldest first.
+
+    PostgreSQL: one UPDATE ... RETURNING over the rows picked FOR UPDATE SKIP LOCKED.
+    SQLite: read the due ids, claim them in one optimistic UPDATE (those another runner
+    took first stay out), read back the claimed ones. No RETURNING there: SQLite keeps a
+    statement's transaction, and with it the database's one write lock, until its rows are
+    fetched, which for a thread waiting for the GIL can take tens of milliseconds."""
     if limit < 1:
         return []
-    dialect = session.get_bind().dialect
-    if not dialect.update_returning:
-        ids = select_pending_job_ids(session, limit)
-        session.rollback()
-        claims = (claim_job(session, pk, worker_id, lease_seconds) for pk in ids)
-        return [claim for claim in claims if claim is not None]
-    candidates = pending_job_ids(limit)
-    if dialect.name == "postgresql":
-        # A CTE is evaluated once; `id IN (subquery ... SKIP LOCKED)` may be re-run by the
-        # planner and pick more than `limit` rows.
-        picked = candidates.with_for_update(skip_locked=True).cte("picked")
-        chosen = Job.id == picked.c.id
-    else:
-        chosen = Job.id.in_(candidates.scalar_subquery())
+    if session.get_bind().dialect.name != "postgresql":
+        return _claim_in_steps(session, limit, worker_id, lease_seconds)
+    # A CTE is evaluated once; `id IN (subquery ... SKIP LOCKED)` may be re-run by the
+    # planner and pick more than `limit` rows.
+    picked = pending_job_ids(limit).with_for_update(skip_locked=True).cte("picked")
     token = new_claim_token()
     statement = (
         update(Job)
-        .where(Job.status == PENDING, chosen)
+        .where(Job.status == PENDING, Job.id == picked.c.id)
         .values(**_claim_values(worker_id, token, lease_seconds))
         .returning(Job.id, Job.job_id, Job.created_by, Job.created_at)
     )
@@ -123,6 +118,31 @@ def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_secon
         session.rollback()
         raise
     rows.sort(key=lambda row: (row.created_at, row.id))
+    return [Claim(row.id, row.job_id, row.created_by, token) for row in rows]
+
+
+def _claim_in_steps(session: Session, limit: int, worker_id: str, lease_seconds: float
+                    ) -> list[Claim]:
+    ids = select_pending_job_ids(session, limit)
+    session.rollback()
+    if not ids:
+        return []
+    token = new_claim_token()
+    statement = (
+        update(Job)
+        .where(Job.id.in_(ids), Job.status == PENDING)
+        .values(**_claim_values(worker_id, token, lease_seconds))
+    )
+    if not commit_rowcount(session, statement):
+        return []
+    try:
+        rows = session.execute(
+            select(Job.id, Job.job_id, Job.created_by)
+            .where(Job.id.in_(ids), Job.claim_token == token)
+            .order_by(Job.created_at, Job.id)
+        ).all()
+    finally:
+        session.rollback()  # ends the read
     return [Claim(row.id, row.job_id, row.created_by, token) for row in rows]
 
 
@@ -223,6 +243,8 @@ def commit_rowcount(session: Session, statement: Update, also: Sequence[Executab
     """Execute one guarded UPDATE in its own transaction, and the statements in `also` when
     it changed a row; return the rows it changed. A failed commit is rolled back before
     the connection goes back to the pool."""
+    if not also:
+        _lone_statement_commits_itself(session)
     try:
         result = session.execute(statement, execution_options={"synchronize_session": False})
         for extra in also if result.rowcount else ():
@@ -246,3 +268,13 @@ def fail_or_retry(session: Session, claim: Claim, *, error: str, transient: bool
         return TaskStatus.PENDING
     finish_job(session, claim, TaskStatus.FAILED, error=error, result=None)
     return TaskStatus.FAILED
+
+
+def _lone_statement_commits_itself(session: Session) -> None:
+    """On SQLite, run the session's next statement in autocommit when it starts a
+    transaction: the database's one write lock is then held only while SQLite runs the
+    statement. In a transaction it would be held until COMMIT, and a scheduler thread
+    waiting for the GIL in between held it for up to 100 ms under load, while the API's
+    submits slept in SQLite's busy handler. PostgreSQL locks rows: nothing changes there."""
+    if session.get_bind().dialect.name == "sqlite" and not real_session(session).in_transaction():
+        session.connection(execution_options=AUTOCOMMIT)
