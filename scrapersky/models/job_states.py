@@ -123,6 +123,7 @@ def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_secon
 
 def _claim_in_steps(session: Session, limit: int, worker_id: str, lease_seconds: float
                     ) -> list[Claim]:
+    """SQLite's claim: due ids, one optimistic UPDATE in autocommit, the claimed rows."""
     ids = select_pending_job_ids(session, limit)
     session.rollback()
     if not ids:
