@@ -71,21 +71,10 @@ def select_pending_job_ids(session: Session, limit: int) -> list[int]:
 
 def claim_job(session: Session, job_pk: int, worker_id: str, lease_seconds: float = 600
               ) -> Claim | None:
-    """The optimistic claim: UPDATE ... WHERE id=:id AND status='PENDING' in its own
-    transaction; a Claim only if it changed the row."""
-    token = new_claim_token()
-    statement = (
-        update(Job)
-        .where(Job.id == job_pk, Job.status == PENDING)
-        .values(**_claim_values(worker_id, token, lease_seconds))
-    )
-    if commit_rowcount(session, statement) != 1:
-        return None
-    job_id, created_by = session.execute(
-        select(Job.job_id, Job.created_by).where(Job.id == job_pk)
-    ).one()
-    session.commit()
-    return Claim(job_pk, job_id, created_by, token)
+    """The optimistic claim of one job, due or not (a scan started by hand): a Claim only
+    if its UPDATE ... WHERE id=:id AND status='PENDING' changed the row."""
+    claims = claim_ids(session, [job_pk], worker_id, lease_seconds)
+    return claims[0] if claims else None
 
 
 def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_seconds: float
@@ -100,7 +89,9 @@ def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_secon
     if limit < 1:
         return []
     if session.get_bind().dialect.name != "postgresql":
-        return _claim_in_steps(session, limit, worker_id, lease_seconds)
+        ids = select_pending_job_ids(session, limit)
+        session.rollback()
+        return claim_ids(session, ids, worker_id, lease_seconds)
     # A CTE is evaluated once; `id IN (subquery ... SKIP LOCKED)` may be re-run by the
     # planner and pick more than `limit` rows.
     picked = pending_job_ids(limit).with_for_update(skip_locked=True).cte("picked")
@@ -121,11 +112,10 @@ def claim_pending_jobs(session: Session, limit: int, worker_id: str, lease_secon
     return [Claim(row.id, row.job_id, row.created_by, token) for row in rows]
 
 
-def _claim_in_steps(session: Session, limit: int, worker_id: str, lease_seconds: float
-                    ) -> list[Claim]:
-    """SQLite's claim: due ids, one optimistic UPDATE in autocommit, the claimed rows."""
-    ids = select_pending_job_ids(session, limit)
-    session.rollback()
+def claim_ids(session: Session, ids: Sequence[int], worker_id: str, lease_seconds: float
+              ) -> list[Claim]:
+    """Claim those of these jobs that are still PENDING, in one optimistic UPDATE (in
+    autocommit on SQLite), then read back the rows it changed, oldest first."""
     if not ids:
         return []
     token = new_claim_token()
