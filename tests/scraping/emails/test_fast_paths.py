@@ -5,8 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapersky.scraping import emails_text
-from scrapersky.scraping.emails import Link, analyse_html, extract_emails
+from scrapersky.scraping.emails import (
+    Link,
+    analyse_html,
+    extract_emails,
+    prose,
+    scan,
+    scripts,
+)
 
 HINT_TOKENS = st.sampled_from([
     "t", "T", "e", "@", " ", "]", ")", "}", ">", "AT", "arroba", "chez", "\uff20", "\ufe6b",
@@ -20,7 +26,7 @@ SCRIPT_TOKENS = st.sampled_from([
 
 def _naive_hint_starts(text: str) -> list[int]:
     starts = []
-    for hint in emails_text.OBFUSCATION_HINTS:
+    for hint in prose.OBFUSCATION_HINTS:
         at = text.find(hint)
         while at >= 0:
             starts.append(at)
@@ -31,19 +37,19 @@ def _naive_hint_starts(text: str) -> list[int]:
 @given(st.lists(HINT_TOKENS, max_size=40).map("".join))
 @settings(max_examples=400, deadline=None)
 def test_bracket_hint_search_finds_every_obfuscation_hint(text: str) -> None:
-    assert sorted(emails_text._hint_starts(text)) == _naive_hint_starts(text)
+    assert sorted(prose._hint_starts(text)) == _naive_hint_starts(text)
 
 
 def test_hint_search_handles_brackets_at_the_edges() -> None:
     for text in ("]", ")t]", "t)", "x t ]", "@)", "(at) ", ">t>"):
-        assert sorted(emails_text._hint_starts(text)) == _naive_hint_starts(text)
+        assert sorted(prose._hint_starts(text)) == _naive_hint_starts(text)
 
 
 @given(st.lists(SCRIPT_TOKENS, max_size=40).map("".join))
 @settings(max_examples=400, deadline=None)
 def test_scripts_skipped_by_may_hide_at_cannot_yield_an_at_sign(source: str) -> None:
-    if not emails_text.may_hide_at(source):
-        assert "@" not in emails_text.unescape_script(source)
+    if not scripts.may_hide_at(source):
+        assert "@" not in scripts.unescape_script(source)
 
 
 def test_script_with_only_slash_escapes_and_no_at_sign_yields_nothing() -> None:
@@ -94,9 +100,9 @@ TEXT_TOKENS = st.sampled_from([
 
 
 def _yields_address(text: str) -> bool:
-    decoded = emails_text.deobfuscate(text)
-    return any(emails_text.scan_text(text)) or (
-        decoded is not None and any(emails_text.scan_text(decoded))
+    decoded = prose.deobfuscate(text)
+    return any(scan.scan_text(text)) or (
+        decoded is not None and any(scan.scan_text(decoded))
     )
 
 
@@ -105,7 +111,7 @@ def _yields_address(text: str) -> bool:
 def test_text_skipped_by_may_yield_address_yields_nothing_with_line_breaks(
     text: str, breaks: list[int]
 ) -> None:
-    if emails_text.may_yield_address(text):
+    if prose.may_yield_address(text):
         return
     separated = text
     for position in sorted(breaks, reverse=True):
@@ -115,8 +121,8 @@ def test_text_skipped_by_may_yield_address_yields_nothing_with_line_breaks(
 
 def test_text_with_an_obfuscated_address_is_not_skipped() -> None:
     for text in ("info (at) acme.com", "info AT acme dot com", "info\uff20acme.com", "a@b.de"):
-        assert emails_text.may_yield_address(text) and _yields_address(text)
-    assert not emails_text.may_yield_address("Contact us (see above) at our office.")
+        assert prose.may_yield_address(text) and _yields_address(text)
+    assert not prose.may_yield_address("Contact us (see above) at our office.")
 
 
 def test_pages_without_address_text_still_give_links_and_other_findings() -> None:

@@ -7,12 +7,12 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapersky.scraping import emails_text
 from scrapersky.scraping.emails import (
     MAX_HTML_CHARS,
     analyse_html,
     extract_emails,
     extract_emails_from_text,
+    scan,
 )
 
 ADVERSARIAL = {
@@ -68,8 +68,8 @@ def test_adversarial_inputs_finish_fast() -> None:
 def test_scanner_work_is_linear() -> None:
     # Count candidate windows instead of timing: each '@' costs a bounded window.
     for unit in ("@", "a@b.", "x.a", "a-"):
-        small = sum(high - low for low, high in emails_text.at_windows(unit * 10000))
-        large = sum(high - low for low, high in emails_text.at_windows(unit * 40000))
+        small = sum(high - low for low, high in scan.at_windows(unit * 10000))
+        large = sum(high - low for low, high in scan.at_windows(unit * 40000))
         assert large <= 4 * small + 1000
 
 

@@ -1,14 +1,17 @@
-"""Walk one lxml.html tree: links, mailto/cfemail hrefs, attributes, scripts and visible text."""
+"""The HTML walk: parse once with libxml2, collect links (and mailto hrefs), build visible text."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin
 
 from lxml import etree
 
-from scrapersky.scraping import emails_text as et
-from scrapersky.scraping.emails_model import FindingCollector, Link, snippet
+from scrapersky.scraping.emails.collector import FindingCollector, snippet
+from scrapersky.scraping.emails.decode import add_cfemail, has_encoded_at
+from scrapersky.scraping.emails.mailto import add_mailto
+from scrapersky.scraping.emails.model import Link
+from scrapersky.scraping.emails.prose import deobfuscate, may_yield_address
+from scrapersky.scraping.emails.scan import scan_text
 
 PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 # Inline elements join their neighbours' text; every other element separates it.
@@ -20,15 +23,7 @@ INLINE_TAGS = (
 UNPUBLISHED_TAGS = ("script", "style", "template")
 SKIPPED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:")
 ABSOLUTE_SCHEMES = ("http://", "https://")
-SCRIPT_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript")
 CF_HREF_MARK = "/cdn-cgi/l/email-protection#"
-ATTRIBUTE_XPATH = etree.XPath("//@*[contains(., '@')]")
-PUBLISHED_ATTRIBUTES = frozenset({"title", "aria-label", "alt"})
-CFEMAIL_RE = re.compile(r"data-cfemail=[\"']?([0-9a-fA-F]{4,1000})")
-JSON_VALUE_RE = re.compile(r"\"[ \t]{0,2}:[ \t]{0,2}\"(?:mailto:)?\Z")
-MICRODATA_MARK_RE = re.compile(r"itemprop=[\"']?email\b")
-MICRODATA_XPATH = etree.XPath("//*[@itemprop='email']")
-REVERSED_XPATH = etree.XPath("//*[contains(@style, 'rtl')] | //bdo[@dir='rtl']")
 
 
 def parse_html(html: str) -> etree._Element | None:
@@ -76,12 +71,12 @@ def _resolve_href(
     """Return the absolute URL of a less common href; None (maybe recording it) if no link."""
     lowered = href[:11].lower()
     if lowered.startswith("mailto:"):
-        _add_mailto(found, href, element)
+        add_mailto(found, href, _anchor_text(element, element.tag))
         return None
     if element.tag == "link" or lowered.startswith(SKIPPED_SCHEMES):
         return None
     if CF_HREF_MARK in href:
-        _add_cfemail(found, href.split("#", 1)[1])
+        add_cfemail(found, href.split("#", 1)[1])
         return None
     if href[:1] == "#":
         return fragment_url
@@ -112,83 +107,6 @@ def _anchor_text(element: etree._Element, tag: str) -> str:
     return element.text or ""
 
 
-def _add_mailto(found: FindingCollector, href: str, element: etree._Element) -> None:
-    recipients = et.mailto_recipients(href)
-    context = f"{recipients} {_anchor_text(element, element.tag)}"
-    for email, _ in et.scan_text(recipients):
-        found.add(email, "mailto", " ".join(context.split()))
-
-
-def _add_cfemail(found: FindingCollector, hex_text: str) -> None:
-    decoded = et.decode_cfemail(hex_text)
-    if decoded:
-        target = et.mailto_recipients("mailto:" + decoded)
-        for email, _ in et.scan_text(target):
-            found.add(email, "cfemail", target)
-
-
-def collect_hidden(root: etree._Element, html: str, found: FindingCollector) -> None:
-    """Record addresses from attributes, JSON-LD, microdata, scripts and encoded forms."""
-    for value in ATTRIBUTE_XPATH(root):
-        if _is_published_attribute(value.attrname, value.getparent().tag):
-            found.scan(str(value), "attribute")
-    if "data-cfemail" in html:
-        for hex_text in CFEMAIL_RE.findall(html):
-            _add_cfemail(found, hex_text)
-    if "itemprop" in html and MICRODATA_MARK_RE.search(html):
-        _collect_microdata(root, found)
-    if "bidi-override" in html or next(root.iter("bdo"), None) is not None:
-        for element in REVERSED_XPATH(root):
-            found.scan("".join(element.itertext())[::-1], "reversed")
-    for script in root.iter("script"):
-        _collect_script(script, found)
-    _collect_encoded(html, found)
-
-
-def _is_published_attribute(name: str, tag: str) -> bool:
-    """Tell whether an attribute may publish an address (not src, href, value, placeholder)."""
-    if name.startswith("data-"):
-        return "src" not in name
-    return name in PUBLISHED_ATTRIBUTES or (name == "content" and tag == "meta")
-
-
-def _collect_encoded(html: str, found: FindingCollector) -> None:
-    for payload in et.typo3_payloads(html):
-        found.scan(et.mailto_recipients(payload), "script")
-    for payload in et.atob_payloads(html):
-        found.scan(payload, "base64")
-
-
-def _collect_microdata(root: etree._Element, found: FindingCollector) -> None:
-    for element in MICRODATA_XPATH(root):
-        value = element.get("content") or element.get("href") or "".join(element.itertext())
-        if value.lower().startswith("mailto:"):
-            value = et.mailto_recipients(value)
-        found.scan(value, "microdata")
-
-
-def _collect_script(script: etree._Element, found: FindingCollector) -> None:
-    source = script.text
-    if not source:
-        return
-    kind = (script.get("type") or "").strip().lower()
-    if kind == "application/ld+json":
-        for value in et.jsonld_emails(source):
-            found.scan(value, "jsonld")
-    elif kind in SCRIPT_TYPES:
-        for literal in et.reversed_literals(source):
-            found.scan(literal, "reversed")
-        if et.may_hide_at(source):
-            _scan_script_code(et.unescape_script(source), found)
-
-
-def _scan_script_code(code: str, found: FindingCollector) -> None:
-    """Record addresses in script code, skipping JSON state values (data, not displayed)."""
-    for email, position in et.scan_text(code):
-        if not JSON_VALUE_RE.search(code, max(0, position - 40), position):
-            found.add(email, "script", snippet(code, position, position + len(email)))
-
-
 def visible_text(root: etree._Element) -> str:
     """Return the page's visible text: inline elements joined, blocks on their own lines.
 
@@ -197,7 +115,7 @@ def visible_text(root: etree._Element) -> str:
     """
     etree.strip_elements(root, *UNPUBLISHED_TAGS, with_tail=False)
     joined = etree.tostring(root, method="text", encoding=str, with_tail=False)
-    if not et.may_yield_address(joined):
+    if not may_yield_address(joined):
         return ""
     etree.strip_tags(root, *INLINE_TAGS)
     return "\n".join(root.itertext())
@@ -207,15 +125,15 @@ def collect_text(text: str, html: str, found: FindingCollector) -> None:
     """Record addresses in visible text, then in its entity and de-obfuscated readings."""
     entity_encoded = None  # looked up in the HTML only once an address shows up
     lowered_html = ""
-    for email, position in et.scan_text(text):
+    for email, position in scan_text(text):
         method = "text"
         if entity_encoded is None:
-            entity_encoded = et.has_encoded_at(html)
+            entity_encoded = has_encoded_at(html)
         if entity_encoded and email not in html:
             lowered_html = lowered_html or html.lower()
             method = "entity" if email not in lowered_html else "text"
         found.add(email, method, snippet(text, position, position + len(email)))
-    decoded = et.deobfuscate(text)
+    decoded = deobfuscate(text)
     if decoded is not None:
-        for email, position in et.scan_text(decoded):
+        for email, position in scan_text(decoded):
             found.add(email, "obfuscated", snippet(decoded, position, position + len(email)))

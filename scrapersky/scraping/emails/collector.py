@@ -1,48 +1,13 @@
-"""Result types of email extraction and the per-page collector that deduplicates findings."""
+"""The per-page collector: one finding per address, the best-ranked method, its context."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
-
-from scrapersky.scraping.emails_text import scan_text
-from scrapersky.scraping.emails_validate import classify_email
+from scrapersky.scraping.emails.model import METHOD_RANK, Finding
+from scrapersky.scraping.emails.scan import scan_text
+from scrapersky.scraping.emails.validate import classify_email
 
 CONTEXT_CHARS = 80
-# Lower rank wins when one address is found several ways on a page.
-METHODS = (
-    "mailto", "cfemail", "jsonld", "text", "entity", "obfuscated", "microdata",
-    "attribute", "script", "base64", "reversed",
-)
-METHOD_RANK = {method: rank for rank, method in enumerate(METHODS)}
 CONTEXT_PREFERRED = frozenset({"text", "entity", "obfuscated"})
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One address found on a page, with how and where it was found."""
-
-    email: str
-    method: str
-    context: str
-    email_type: str
-
-
-class Link(NamedTuple):
-    """A link on a page: absolute URL without fragment, and its anchor text."""
-
-    # A named tuple, not a frozen dataclass: a page has thousands of links and a frozen
-    # dataclass takes about twice as long to build.
-    url: str
-    text: str
-
-
-@dataclass
-class PageAnalysis:
-    """What one parse of a page yields: its findings and its links."""
-
-    findings: list[Finding] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
 
 
 def snippet(text: str, start: int, end: int) -> str:

@@ -21,23 +21,15 @@ providers; then ``corporate`` (same registrable domain as the site); else ``othe
 
 from __future__ import annotations
 
-from scrapersky.scraping.emails_html import (
-    collect_hidden,
-    collect_links,
-    collect_text,
-    parse_html,
-    visible_text,
-)
-from scrapersky.scraping.emails_model import (
-    METHODS,
-    Finding,
-    FindingCollector,
-    Link,
-    PageAnalysis,
-    snippet,
-)
-from scrapersky.scraping.emails_text import deobfuscate, scan_text
-from scrapersky.scraping.emails_validate import classify_email, display_email
+from scrapersky.scraping.emails.collector import FindingCollector, snippet
+from scrapersky.scraping.emails.data import collect_attributes, collect_jsonld, collect_microdata
+from scrapersky.scraping.emails.decode import collect_encoded
+from scrapersky.scraping.emails.model import METHODS, Finding, Link, PageAnalysis
+from scrapersky.scraping.emails.page import collect_links, collect_text, parse_html, visible_text
+from scrapersky.scraping.emails.prose import deobfuscate
+from scrapersky.scraping.emails.scan import scan_text
+from scrapersky.scraping.emails.scripts import collect_reversed, collect_scripts
+from scrapersky.scraping.emails.validate import classify_email, display_email
 
 __all__ = [
     "MAX_HTML_CHARS",
@@ -64,7 +56,12 @@ def analyse_html(html: str, page_url: str = "", site_host: str | None = None) ->
         return PageAnalysis()
     found = FindingCollector(site_host)
     links = collect_links(root, page_url, found)
-    collect_hidden(root, html, found)
+    collect_attributes(root, found)
+    collect_microdata(root, html, found)
+    collect_reversed(root, html, found)
+    collect_jsonld(root, found)
+    collect_scripts(root, found)
+    collect_encoded(html, found)
     text = visible_text(root)
     collect_text(text, html, found)
     return PageAnalysis(findings=found.findings(text), links=links)
