@@ -1,24 +1,27 @@
-"""Benchmark the crawler against a naive sequential BFS on a generated loopback site.
+"""Benchmark the crawler against a naive sequential BFS on generated loopback sites.
 
 Run: .venv/bin/python bench/crawl.py [--pages 200] [--min-latency-ms 50] [--max-latency-ms 100]
 
-The site has 220+ pages, 50–100 ms latency per request (threaded server), and its contact
+Part 1: a 220+-page site, 50–100 ms latency per request (threaded server), its contact
 page three links deep (/ → /about → /about/offices → /about/offices/contact). Reported:
 pages/s for SiteCrawler at per-host concurrency 1, 2 and 4 and for the baseline, and the
 requests each spends until every address on the site has been found.
+
+Part 2: the cost of the default budgets (the app's own defaults, see scrapersky/config.py)
+on a generated 40-page company site and on the same site grown to 300 pages: contact,
+imprint and privacy pages, a team listing over three pages, news with /page/2/, a page
+four links deep, a page only its sitemap lists (a sitemap index with a .xml.gz child), a
+robots-disallowed /private/ page. Reported per site: pages fetched, requests, seconds,
+whether every page was reached, the addresses found, and the seconds of a sequential BFS
+fetching the same number of pages in the same run (ratio < 1: the crawler is faster).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,100 +29,33 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from crawl_sites import (  # noqa: E402 (bench/ is on sys.path when run as a script)
+    ADDRESSES,
+    COMPANY_ADDRESSES,
+    DOMAIN,
+    PRIVATE_PAGE,
+    bench_routes,
+    build_site,
+    company_pages,
+    company_routes,
+    serve,
+)
+
+from scrapersky.config import SETTINGS  # noqa: E402
 from scrapersky.scraping.crawling import CrawlLimits, SiteCrawler  # noqa: E402
 from scrapersky.scraping.emails import analyse_html  # noqa: E402
 from scrapersky.scraping.fetching import build_session  # noqa: E402
+from scrapersky.tasks.email_scraper import crawl_limits  # noqa: E402
 
 USER_AGENT = "ScraperSkyBench/1.0 (+https://scrapersky.example/bot)"
-DOMAIN = "acme-bench.com"
-ADDRESSES = frozenset({f"info@{DOMAIN}", f"sales@{DOMAIN}", f"maria.schulz@{DOMAIN}"})
-SECTIONS = ("products", "services", "news", "blog", "events", "careers", "partners")
-ITEMS_PER_SECTION = 30
-
-
-def _html(links: list[tuple[str, str]], body: str = "") -> str:
-    anchors = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
-    return (f"<!doctype html><html><head><title>Acme</title></head><body>{body}"
-            f"<ul>{anchors}</ul><footer>Acme Ltd, Main Street 1</footer></body></html>")
-
-
-def build_site() -> dict[str, str]:
-    """Return path -> HTML of the generated site (plus robots.txt and sitemap.xml)."""
-    pages = {"/": _html([(f"/{s}", s.title()) for s in SECTIONS] + [("/about", "About us")],
-                        body=f"<p>Questions? info@{DOMAIN}</p>")}
-    for section in SECTIONS:
-        items = [(f"/{section}/item-{i}", f"{section} item {i}") for i in range(ITEMS_PER_SECTION)]
-        pages[f"/{section}"] = _html(items + [("/", "Home")])
-        for i in range(ITEMS_PER_SECTION):
-            siblings = [(f"/{section}/item-{(i + k) % ITEMS_PER_SECTION}", "More")
-                        for k in (1, 2, 3)]
-            pages[f"/{section}/item-{i}"] = _html(siblings + [(f"/{section}", "Back")],
-                                                  body="<p>Lorem ipsum dolor sit amet.</p>" * 20)
-    pages["/about"] = _html([("/about/history", "History"), ("/about/offices", "Our offices"),
-                             ("/about/press", "Press")])
-    pages["/about/history"] = _html([("/about", "Back")], body="<p>Founded 1901.</p>")
-    pages["/about/press"] = _html([("/about", "Back")], body="<p>Press kit.</p>")
-    pages["/about/offices"] = _html([("/about/offices/berlin", "Berlin"),
-                                     ("/about/offices/contact", "Contact")])
-    pages["/about/offices/berlin"] = _html([("/about/offices", "Back")])
-    pages["/about/offices/contact"] = _html([("/", "Home")], body=(
-        f"<p>Sales: sales@{DOMAIN}</p><p>Maria Schulz: maria.schulz@{DOMAIN}</p>"))
-    return pages
-
-
-@contextmanager
-def serve(pages: dict[str, str], latency_ms: tuple[int, int], sitemap: bool) -> Iterator[str]:
-    """Serve the site on loopback with random per-request latency; yield its base URL."""
-    rng, lock = random.Random(7), threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-            with lock:
-                delay = rng.uniform(*latency_ms) / 1000
-            time.sleep(delay)
-            path = self.path.split("?", 1)[0]
-            status, content_type, body = 200, "text/html; charset=utf-8", pages.get(path)
-            if path == "/robots.txt":
-                content_type = "text/plain"
-                body = "User-agent: *\nAllow: /\n" + (f"Sitemap: {base}/sitemap.xml\n" if sitemap
-                                                      else "")
-            elif path == "/sitemap.xml" and sitemap:
-                content_type = "application/xml"
-                body = "<urlset>" + "".join(f"<url><loc>{base}{p}</loc></url>" for p in pages) \
-                    + "</urlset>"
-            if body is None:
-                status, body = 404, "<h1>Not found</h1>"
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield base
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def run_crawler(base: str, concurrency: int, max_pages: int) -> dict:
     """Crawl with SiteCrawler; return pages, seconds and requests until all addresses."""
     session = build_session(user_agent=USER_AGENT, allow_private_networks=True,
                             pool_maxsize=max(4, concurrency))
     limits = CrawlLimits(max_pages=max_pages, max_depth=10, wall_time_seconds=300,
                          per_host_concurrency=concurrency, max_total_bytes=200_000_000)
-    crawler = SiteCrawler(session, base + "/", limits, user_agent=USER_AGENT)
+    crawler = SiteCrawler(session, base + "/", limits, user_agent=USER_AGENT,
+                          analyser=analyse_html)
     found, requests_until_found, pages = set(), None, 0
     started = time.monotonic()
     for page in crawler.crawl():
@@ -133,7 +69,7 @@ def run_crawler(base: str, concurrency: int, max_pages: int) -> dict:
             "requests": crawler.stats.requests}
 
 
-def run_baseline(base: str, max_pages: int) -> dict:
+def run_baseline(base: str, max_pages: int, addresses: frozenset[str] = ADDRESSES) -> dict:
     """Naive sequential BFS with requests and the same link extraction.
 
     Timed over the first max_pages pages; it then goes on until every address is found.
@@ -142,13 +78,13 @@ def run_baseline(base: str, max_pages: int) -> dict:
     queue, seen = deque([base + "/"]), {base + "/"}
     found, requests_until_found, pages, seconds = set(), None, 0, None
     started = time.monotonic()
-    while queue and (pages < max_pages or requests_until_found is None):
+    while queue and (pages < max_pages or (addresses and requests_until_found is None)):
         url = queue.popleft()
         response = session.get(url, timeout=10)
         pages += 1
         analysis = analyse_html(response.text, url, DOMAIN)
         found |= {finding.email for finding in analysis.findings}
-        if requests_until_found is None and ADDRESSES <= found:
+        if requests_until_found is None and addresses <= found:
             requests_until_found = pages
         if pages == max_pages:
             seconds = time.monotonic() - started
@@ -168,30 +104,77 @@ def _row(name: str, result: dict) -> str:
             f"{result['requests']:>8} {result['requests_until_found'] or '-':>12}")
 
 
+def run_budget(base: str, limits: CrawlLimits, html_paths: set[str]) -> dict:
+    """Crawl a company site within limits; return its cost and what it reached."""
+    session = build_session(user_agent=USER_AGENT, allow_private_networks=True)
+    crawler = SiteCrawler(session, base + "/", limits, user_agent=USER_AGENT,
+                          analyser=analyse_html)
+    started = time.monotonic()
+    pages = list(crawler.crawl())
+    seconds = time.monotonic() - started
+    session.close()
+    reached = {urlsplit(page.final_url).path for page in pages if page.error is None}
+    return {"pages": len(pages), "requests": crawler.stats.requests, "seconds": seconds,
+            "reached": len(reached & html_paths), "found": {finding.email for page in pages
+                                                           for finding in page.findings}}
+
+
 def main() -> None:
-    """Run every variant against the same generated site and print a table and ratios."""
+    """Run every variant against the same generated sites and print tables and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--min-latency-ms", type=int, default=50)
     parser.add_argument("--max-latency-ms", type=int, default=100)
     args = parser.parse_args()
-    pages = build_site()
     latency = (args.min_latency_ms, args.max_latency_ms)
+    compare_with_bfs(latency, args.pages)
+    cost_of_default_budgets(latency)
+
+
+def compare_with_bfs(latency: tuple[int, int], max_pages: int) -> None:
+    """Part 1: throughput and requests until every address, against a sequential BFS."""
+    pages = build_site()
     print(f"site: {len(pages)} pages, latency {latency[0]}-{latency[1]} ms per request, "
-          f"contact page at depth 3; crawl budget {args.pages} pages")
+          f"contact page at depth 3; crawl budget {max_pages} pages")
     print(f"{'variant':<34} {'pages':>5} {'seconds':>8} {'pages/s':>8} {'requests':>8} "
           f"{'req→all@':>12}")
     results = {}
-    with serve(pages, latency, sitemap=True) as base:
-        results["baseline"] = run_baseline(base, args.pages)
+    with serve(bench_routes(pages, sitemap=True), latency) as (base, _):
+        results["baseline"] = run_baseline(base, max_pages)
         print(_row("baseline: sequential BFS", results["baseline"]))
         for concurrency in (1, 2, 4):
-            results[concurrency] = run_crawler(base, concurrency, args.pages)
+            results[concurrency] = run_crawler(base, concurrency, max_pages)
             print(_row(f"SiteCrawler concurrency {concurrency}", results[concurrency]))
-    with serve(pages, latency, sitemap=False) as base:
-        results["links"] = run_crawler(base, 1, args.pages)
+    with serve(bench_routes(pages, sitemap=False), latency) as (base, _):
+        results["links"] = run_crawler(base, 1, max_pages)
         print(_row("SiteCrawler c=1, no sitemap", results["links"]))
     _print_ratios(results)
+
+
+def cost_of_default_budgets(latency: tuple[int, int]) -> None:
+    """Part 2: pages, requests and seconds per site with the default budgets."""
+    defaults = crawl_limits({name: default for name, (default, _) in SETTINGS.items()})
+    old = CrawlLimits(**{**vars(defaults), "max_pages": 25, "max_depth": 3})
+    print(f"\ndefault budgets: {defaults.max_pages} pages, depth {defaults.max_depth}, "
+          f"per-host concurrency {defaults.per_host_concurrency}; latency {latency[0]}-"
+          f"{latency[1]} ms")
+    print(f"{'site, budget':<30} {'fetched':>7} {'requests':>8} {'seconds':>7} "
+          f"{'reached':>11} {'addresses':>9} {'private':>7} {'BFS s':>6} {'ratio':>6}")
+    for products, limits, name in ((0, defaults, "40 pages, defaults"),
+                                   (0, old, "40 pages, 25 pages/depth 3"),
+                                   (260, defaults, "300 pages, defaults")):
+        pages = company_pages(products)
+        html_paths = set(pages) - {PRIVATE_PAGE}
+        with serve(company_routes(pages), latency) as (base, asked):
+            result = run_budget(base, limits, html_paths)
+            private = sum(path.startswith("/private/") for path in asked)
+            bfs = run_baseline(base, result["pages"], frozenset())["seconds"]
+        reached = f"{result['reached']}/{len(html_paths)} " + \
+            ("all" if result["reached"] == len(html_paths) else "")
+        found = f"{len(result['found'] & COMPANY_ADDRESSES)}/{len(COMPANY_ADDRESSES)}"
+        print(f"{name:<30} {result['pages']:>7} {result['requests']:>8} "
+              f"{result['seconds']:>7.2f} {reached:>11} {found:>9} {private:>7} {bfs:>6.2f} "
+              f"{result['seconds'] / bfs:>5.2f}x")
 
 
 def _print_ratios(results: dict) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from scrapersky.scraping.emails import Finding
+from scrapersky.scraping.emails import Finding, PageAnalysis
+
+# The extractor the crawler is given: (html, page URL, site host) -> findings and links.
+PageAnalyser = Callable[[str, str, str | None], PageAnalysis]
 
 
 @dataclass
 class CrawlLimits:
     """Budgets for one site crawl."""
 
-    max_pages: int = 25
-    max_depth: int = 3
+    max_pages: int = 60
+    max_depth: int = 6
     request_timeout_seconds: float = 10
     max_page_bytes: int = 2_000_000
     max_total_bytes: int = 20_000_000

@@ -12,22 +12,29 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from scrapersky.scraping.crawl_model import CrawledPage, CrawlLimits, CrawlStats, StartPageError
-from scrapersky.scraping.emails import Finding, Link, analyse_html
+from scrapersky.scraping.crawl_model import (
+    CrawledPage,
+    CrawlLimits,
+    CrawlStats,
+    PageAnalyser,
+    StartPageError,
+)
+from scrapersky.scraping.emails import Finding, Link
 from scrapersky.scraping.fetching import DEADLINE_PER_TIMEOUT, FetchError, FetchResult, fetch
 from scrapersky.scraping.frontier import CrawlTask, Frontier
-from scrapersky.scraping.robots import (
-    MAX_ROBOTS_BYTES,
-    RobotsRules,
-    Throttle,
-    collect_sitemap_urls,
-    is_challenge_page,
-    parse_robots,
+from scrapersky.scraping.robots import RobotsRules, Throttle, is_challenge_page, load_robots
+from scrapersky.scraping.sitemaps import (
+    SITEMAP_TIME_SHARE,
+    fetch_sitemap_bytes,
+    is_gzip_url,
+    read_sitemaps,
+    sitemap_text,
 )
-from scrapersky.scraping.urls import CONTACT_SCORE, canonicalise_url, contact_score, is_same_site
+from scrapersky.scraping.urls import CONTACT_SCORE, canonicalise_url, is_same_site
 from scrapersky.sites import site_host
 
-__all__ = ["CrawlLimits", "CrawlStats", "CrawledPage", "SiteCrawler", "StartPageError"]
+__all__ = ["CrawlLimits", "CrawlStats", "CrawledPage", "PageAnalyser", "SiteCrawler",
+           "StartPageError"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +42,12 @@ logger = logging.getLogger(__name__)
 WELL_KNOWN_PROBES = ("/contact", "/impressum")
 MISSING_STATUSES = frozenset({404, 410})
 MAX_LINKS_PER_PAGE = 2_000
-MAX_SITEMAP_BYTES = 5_000_000
-MAX_SITEMAP_SEEDS = 50
 MAX_RETRY_AFTER_SECONDS = 5.0
 BACKOFF_SECONDS = 1.0
 MAX_RETRIES = 1
 MAX_BLOCKED_STREAK = 5
 RETRY_STATUSES = frozenset({429, 503})
 BLOCKED_STATUSES = frozenset({403, 429})
-# Failures that make the whole host unreachable: robots.txt failing this way ends the scan.
-UNREACHABLE_REASONS = frozenset({"dns", "refused", "address_not_allowed", "timeout"})
 
 
 @dataclass
@@ -67,13 +70,16 @@ def _page_error(result: FetchResult, parse_failed: bool) -> str | None:
 
 
 class SiteCrawler:
-    """Crawl one site from its start URL, contact-like pages first, within CrawlLimits."""
+    """Crawl one site from its start URL, contact-like pages first, within CrawlLimits.
+
+    Pages are parsed by `analyser` (the extractor's analyse_html, given by the caller)."""
 
     def __init__(self, session: requests.Session, start_url: str, limits: CrawlLimits, *,
-                 user_agent: str) -> None:
+                 user_agent: str, analyser: PageAnalyser) -> None:
         self.session = session
         self.limits = limits
         self.user_agent = user_agent
+        self.analyser = analyser
         self.start_url = canonicalise_url(start_url) or start_url
         self.stats = CrawlStats()
         self.start_final_url: str | None = None
@@ -85,11 +91,13 @@ class SiteCrawler:
         self._attempts = 0
         self._blocked_streak = 0
         self._deadline = 0.0
+        self._should_stop: Callable[[], bool] = lambda: False
         self._requests_lock = threading.Lock()
 
     def crawl(self, should_stop: Callable[[], bool] = lambda: False) -> Iterator[CrawledPage]:
         """Yield every fetched page; raise StartPageError first if the start page fails."""
         self._deadline = time.monotonic() + self.limits.wall_time_seconds
+        self._should_stop = should_stop
         yield self._crawl_start_page()
         workers = 1 if self._throttle.delay_seconds else max(1, self.limits.per_host_concurrency)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawler") as pool:
@@ -122,29 +130,14 @@ class SiteCrawler:
         self._frontier.site_url = site_url
         self._frontier.mark_seen(site_url)
         page = self._finish(task, outcome)
-        if not self._frontier.has_contact_lead():
-            self._seed_from_sitemaps()
+        self._seed_from_sitemaps()
         if not self._frontier.has_contact_lead():
             self._queue_probes()
         return page
 
     def _load_robots(self) -> None:
-        robots_url = urljoin(self.start_url, "/robots.txt")
-        try:
-            result = self._fetch(robots_url, MAX_ROBOTS_BYTES, accept_text=True)
-        except FetchError as exc:
-            if exc.reason in UNREACHABLE_REASONS:
-                raise StartPageError(exc.reason, str(exc)) from exc
-            logger.info("robots.txt of %s not read, treated as missing: %s", self._site_host, exc)
-            return
-        self.stats.bytes_read += result.bytes_read
-        self._robots = parse_robots(result.status_code, result.text, robots_url)
-        if self._robots.disallow_all:
-            raise StartPageError("robots", f"robots.txt of {self._site_host} could not be read "
-                                 f"(HTTP {result.status_code}), so crawling is not allowed")
-        if not self._robots.can_fetch(self.start_url, self.user_agent):
-            raise StartPageError("robots", f"robots.txt of {self._site_host} disallows "
-                                 f"crawling the start page {self.start_url}")
+        self._robots, bytes_read = load_robots(self._fetch_text, self.start_url, self.user_agent)
+        self.stats.bytes_read += bytes_read
         self._throttle = Throttle(self._robots.crawl_delay_seconds(self.user_agent))
 
     def _check_start_page(self, outcome: _Outcome) -> None:
@@ -152,6 +145,9 @@ class SiteCrawler:
             raise StartPageError(outcome.error.reason, str(outcome.error)) from outcome.error
         result = outcome.result
         status = result.status_code
+        if self._is_redirected_into_disallowed(result):
+            raise StartPageError("robots", f"the start page redirects to {result.final_url}, "
+                                 "which robots.txt disallows")
         if status in BLOCKED_STATUSES or is_challenge_page(result):
             raise StartPageError("blocked", f"the site blocks automated access (HTTP {status} "
                                  f"on the start page {result.final_url})", status)
@@ -167,10 +163,11 @@ class SiteCrawler:
                                  "be parsed as HTML")
 
     def _seed_from_sitemaps(self) -> None:
-        roots = self._robots.sitemaps or [urljoin(self._frontier.site_url, "/sitemap.xml")]
-        urls = collect_sitemap_urls(self._fetch_sitemap, roots)
-        ranked = sorted(urls, key=contact_score, reverse=True)
-        for url in ranked[:MAX_SITEMAP_SEEDS]:
+        """Merge the sitemaps' URLs into the frontier, within a share of the wall time."""
+        deadline = min(self._deadline,
+                       time.monotonic() + SITEMAP_TIME_SHARE * self.limits.wall_time_seconds)
+        for url in read_sitemaps(self._robots.sitemaps, self._frontier.site_url,
+                                 self._fetch_sitemap, self._may_read_sitemap, deadline):
             self._frontier.add_link(url, 1)
 
     def _queue_probes(self) -> None:
@@ -178,19 +175,29 @@ class SiteCrawler:
             url = canonicalise_url(urljoin(self._frontier.site_url, path))
             if url and not self._frontier.is_seen(url):
                 self._frontier.mark_seen(url)
-                self._frontier.push(CrawlTask(url, 1, is_probe=True), CONTACT_SCORE - 1)
+                self._frontier.push(CrawlTask(url, 1, is_probe=True, score=CONTACT_SCORE - 1))
 
-    def _fetch_sitemap(self, url: str) -> str | None:
-        same_site = is_same_site(self._frontier.site_url, url, include_subdomains=True)
-        if not same_site or not self._has_budget() or self._attempts >= self.limits.max_pages:
-            return None
-        try:
-            result = self._fetch(url, MAX_SITEMAP_BYTES, accept_text=True)
-        except FetchError as exc:
-            logger.info("sitemap %s not fetched: %s", url, exc)
-            return None
-        self.stats.bytes_read += result.bytes_read
-        return result.text if result.status_code == 200 else None
+    def _may_read_sitemap(self, url: str) -> bool:
+        """Tell whether a sitemap URL is on this site, allowed by robots.txt and in budget."""
+        return (is_same_site(self._frontier.site_url, url,
+                             include_subdomains=self.limits.include_subdomains)
+                and self._is_allowed(url) and self._has_budget()
+                and self._attempts < self.limits.max_pages and not self._should_stop())
+
+    def _fetch_sitemap(self, url: str, max_bytes: int) -> tuple[int, int, str | None]:
+        """Fetch one sitemap: (status, bytes read, text); a .gz one is gunzipped with a bound."""
+        if not self._throttle.wait_turn(self._deadline):  # Crawl-delay holds for sitemaps too
+            raise FetchError("timeout", "crawl wall time used up")
+        if not is_gzip_url(url):
+            result = self._fetch_text(url, max_bytes)
+            self.stats.bytes_read += result.bytes_read
+            return result.status_code, result.bytes_read, result.text
+        timeout, deadline, max_bytes = self._next_request(max_bytes)
+        status, body = fetch_sitemap_bytes(self.session, url, timeout_seconds=timeout,
+                                           deadline=deadline, max_bytes=max_bytes,
+                                           is_allowed=self._may_read_sitemap)
+        self.stats.bytes_read += len(body)
+        return status, len(body), sitemap_text(body)
 
     def _has_budget(self) -> bool:
         return (time.monotonic() < self._deadline
@@ -209,15 +216,27 @@ class SiteCrawler:
     def _is_allowed(self, url: str) -> bool:
         return self._robots.can_fetch(url, self.user_agent)
 
+    def _is_redirected_into_disallowed(self, result: FetchResult) -> bool:
+        return not all(self._is_allowed(hop) for hop in result.redirects)
+
     def _fetch(self, url: str, max_bytes: int, *, accept_text: bool = False) -> FetchResult:
         """Fetch within the request timeout, the remaining wall time and the byte budget."""
+        timeout, deadline, max_bytes = self._next_request(max_bytes)
+        return fetch(self.session, url, timeout_seconds=timeout,
+                     deadline_seconds=deadline - time.monotonic(), max_bytes=max_bytes,
+                     accept_text=accept_text)
+
+    def _fetch_text(self, url: str, max_bytes: int) -> FetchResult:
+        return self._fetch(url, max_bytes, accept_text=True)
+
+    def _next_request(self, max_bytes: int) -> tuple[float, float, int]:
+        """Count a request; return its timeout, deadline and byte cap within the budgets."""
         with self._requests_lock:
             self.stats.requests += 1
         timeout = self.limits.request_timeout_seconds
-        remaining_bytes = self.limits.max_total_bytes - self.stats.bytes_read
-        deadline = min(DEADLINE_PER_TIMEOUT * timeout, self._deadline - time.monotonic())
-        return fetch(self.session, url, timeout_seconds=timeout, deadline_seconds=deadline,
-                     max_bytes=max(1, min(max_bytes, remaining_bytes)), accept_text=accept_text)
+        deadline = min(time.monotonic() + DEADLINE_PER_TIMEOUT * timeout, self._deadline)
+        return timeout, deadline, max(1, min(max_bytes,
+                                             self.limits.max_total_bytes - self.stats.bytes_read))
 
     def _fetch_page(self, task: CrawlTask) -> _Outcome:
         """Fetch and parse one page (runs in a worker thread)."""
@@ -230,7 +249,7 @@ class SiteCrawler:
         outcome = _Outcome(result=result)
         if result.is_html and result.text is not None and result.status_code < 300:
             try:
-                analysis = analyse_html(result.text, result.final_url, self._site_host)
+                analysis = self.analyser(result.text, result.final_url, self._site_host)
             except Exception:  # a hostile page must not end the scan
                 logger.exception("could not parse %s", result.final_url)
                 outcome.parse_failed = True
@@ -247,10 +266,11 @@ class SiteCrawler:
         self.stats.bytes_read += result.bytes_read
         if result.status_code in RETRY_STATUSES and task.retries < MAX_RETRIES:
             self._throttle.pause(self._retry_delay(result, task.retries))
-            retry = CrawlTask(task.url, task.depth, task.retries + 1, task.is_probe)
+            retry = CrawlTask(task.url, task.depth, task.retries + 1, task.is_probe, task.score)
             self._frontier.push(retry, CONTACT_SCORE * 2)
             return None
-        if task.is_probe and result.status_code in MISSING_STATUSES:
+        if (task.is_probe and result.status_code in MISSING_STATUSES) \
+                or self._is_redirected_into_disallowed(result):
             self.stats.skipped += 1
             return None
         is_blocked = result.status_code in BLOCKED_STATUSES
@@ -258,8 +278,7 @@ class SiteCrawler:
         self._frontier.mark_seen(canonicalise_url(result.final_url) or result.final_url)
         error = _page_error(result, outcome.parse_failed)
         self._count_page(result, error)
-        for link in outcome.links[:MAX_LINKS_PER_PAGE]:
-            self._frontier.add_link(link.url, task.depth + 1, link.text)
+        self._frontier.add_links(task, result.final_url, outcome.links[:MAX_LINKS_PER_PAGE])
         return CrawledPage(task.url, result.final_url, result.status_code, task.depth, error,
                            outcome.findings)
 

@@ -1,30 +1,31 @@
-"""Politeness: robots.txt rules (protego), sitemaps, request spacing, bot-check pages."""
+"""Politeness: robots.txt rules (protego), request spacing, bot-check pages."""
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
 
-from scrapersky.scraping.fetching import FetchResult
+from scrapersky.scraping.crawl_model import StartPageError
+from scrapersky.scraping.fetching import FetchError, FetchResult
+from scrapersky.sites import site_host
 
 logger = logging.getLogger(__name__)
 
 MAX_ROBOTS_BYTES = 500_000  # Google reads the first 500 KiB; so do we
 MAX_CRAWL_DELAY_SECONDS = 5.0
-MAX_SITEMAP_FETCHES = 4
-MAX_SITEMAP_URLS = 50_000
+MAX_LISTED_SITEMAPS = 8
+# Failures that make the whole host unreachable: robots.txt failing this way ends the scan.
+UNREACHABLE_REASONS = frozenset({"dns", "refused", "address_not_allowed", "timeout"})
 CHALLENGE_TITLE_WORDS = ("just a moment", "attention required", "captcha", "are you a robot",
                          "are you human", "security check", "ddos-guard", "access denied")
 _TITLE_RE = re.compile(r"<title[^>]*>(.{0,300}?)</title>", re.IGNORECASE | re.DOTALL)
-_LOC_RE = re.compile(r"<(?:\w+:)?loc>\s*([^<\s]{1,2048})\s*</(?:\w+:)?loc>", re.IGNORECASE)
 
 
 @dataclass
@@ -36,10 +37,18 @@ class RobotsRules:
     sitemaps: list[str] = field(default_factory=list)
 
     def can_fetch(self, url: str, user_agent: str) -> bool:
-        """Return True if robots.txt lets user_agent fetch url."""
+        """Return True if robots.txt lets user_agent fetch url, and its directory form too:
+        servers redirect /private to /private/, which robots.txt may disallow."""
         if self.disallow_all:
             return False
-        return self.parser is None or self.parser.can_fetch(url, user_agent)
+        if self.parser is None:
+            return True
+        parts = urlsplit(url)
+        if parts.path.endswith("/") or parts.query:
+            return self.parser.can_fetch(url, user_agent)
+        directory = parts._replace(path=parts.path + "/").geturl()
+        return self.parser.can_fetch(url, user_agent) and self.parser.can_fetch(directory,
+                                                                                user_agent)
 
     def crawl_delay_seconds(self, user_agent: str) -> float:
         """Return the site's Crawl-delay for user_agent, capped, or 0."""
@@ -55,39 +64,30 @@ def parse_robots(status_code: int, text: str | None, robots_url: str) -> RobotsR
     if status_code >= 400 or not text:
         return RobotsRules()
     parser = Protego.parse(text[:MAX_ROBOTS_BYTES])
-    sitemaps = [urljoin(robots_url, url) for url in list(parser.sitemaps)[:MAX_SITEMAP_FETCHES]]
+    sitemaps = [urljoin(robots_url, url) for url in list(parser.sitemaps)[:MAX_LISTED_SITEMAPS]]
     return RobotsRules(parser=parser, sitemaps=sitemaps)
 
 
-def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
-    """Return (page URLs, child sitemap URLs) of a sitemap or sitemap index."""
-    locations = []
-    for match in _LOC_RE.finditer(text):
-        locations.append(html.unescape(match.group(1)))
-        if len(locations) >= MAX_SITEMAP_URLS:
-            break
-    if "<sitemapindex" in text[:2000].lower():
-        return [], locations
-    return locations, []
-
-
-def collect_sitemap_urls(fetch_text: Callable[[str], str | None], roots: list[str], *,
-                         max_fetches: int = MAX_SITEMAP_FETCHES) -> list[str]:
-    """Fetch sitemaps breadth-first from roots, at most max_fetches, and return page URLs."""
-    pending, seen, pages = list(roots), set(), []
-    while pending and len(seen) < max_fetches:
-        sitemap_url = pending.pop(0)
-        if sitemap_url in seen:
-            continue
-        seen.add(sitemap_url)
-        text = fetch_text(sitemap_url)
-        if not text:
-            continue
-        page_urls, children = parse_sitemap(text)
-        pages.extend(page_urls[: MAX_SITEMAP_URLS - len(pages)])
-        pending.extend(children[:max_fetches])
-    logger.debug("sitemaps %s gave %d URLs", sorted(seen), len(pages))
-    return pages
+def load_robots(fetch_text: Callable[[str, int], FetchResult], start_url: str,
+                user_agent: str) -> tuple[RobotsRules, int]:
+    """Read a site's robots.txt: (its rules, bytes read); raise StartPageError if it forbids us."""
+    robots_url = urljoin(start_url, "/robots.txt")
+    host = site_host(urlsplit(start_url).hostname or "")
+    try:
+        result = fetch_text(robots_url, MAX_ROBOTS_BYTES)
+    except FetchError as exc:
+        if exc.reason in UNREACHABLE_REASONS:
+            raise StartPageError(exc.reason, str(exc)) from exc
+        logger.info("robots.txt of %s not read, treated as missing: %s", host, exc)
+        return RobotsRules(), 0
+    rules = parse_robots(result.status_code, result.text, robots_url)
+    if rules.disallow_all:
+        raise StartPageError("robots", f"robots.txt of {host} could not be read "
+                             f"(HTTP {result.status_code}), so crawling is not allowed")
+    if not rules.can_fetch(start_url, user_agent):
+        raise StartPageError("robots", f"robots.txt of {host} disallows crawling the start "
+                             f"page {start_url}")
+    return rules, result.bytes_read
 
 
 class Throttle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from scrapersky.sites import DEFAULT_PORTS, InvalidSiteError, normalise_host, site_host
@@ -25,23 +26,41 @@ SKIPPED_EXTENSIONS = frozenset({
 _SAFE_PATH_CHARS = "/%:@!$&'()*+,;=-._~"
 _SEPARATORS_RE = re.compile(r"[\s_/.+]+")
 
-# Scores for what a link's URL or anchor text suggests; higher is fetched first.
+# Scores for what a link's URL or anchor text suggests; higher is fetched first. Terms are
+# matched in lower case without accents (see fold_text), anywhere in the joined words.
 CONTACT_SCORE = 100
 PEOPLE_SCORE = 40
 LEGAL_SCORE = 20
 CONTACT_TERMS = (
+    # contact
     "contact", "kontakt", "contato", "contatti", "contattaci", "nous-contacter", "contactez",
-    "impressum", "imprint", "mentions-legales", "mentions-légales", "legal-notice", "aviso-legal",
-    "colofon", "yhteystiedot", "kapcsolat", "iletisim", "get-in-touch", "reach-us", "write-us",
-    "anfahrt", "standort",
+    "fale-conosco", "yhteystiedot", "ota-yhteytta", "kapcsolat", "elerhetoseg", "iletisim",
+    "bize-ulasin", "get-in-touch", "reach-us", "write-us", "anfahrt", "standort",
+    # imprint and legal notice (legal-notice, aviso-legal, mentions-legales, note-legali...)
+    "impressum", "imprint", "legal", "colofon", "impresszum", "kunye", "juridisch",
+    # privacy and data protection: the data protection officer is named there
+    "privacy", "datenschutz", "dsgvo", "gdpr", "rgpd", "lopd", "data-protection",
+    "privacidad", "privacidade", "proteccion-de-datos", "datos-personales", "protecao-de-dados",
+    "dados-pessoais", "lgpd", "confidentialite", "protection-des-donnees",
+    "donnees-personnelles", "protezione-dati", "protezione-dei-dati", "dati-personali",
+    "trattamento-dati", "gegevensbescherming", "persoonsgegevens", "integritet", "dataskydd",
+    "personuppgift", "personvern", "databeskyttelse", "privatliv", "prywatnosc",
+    "ochrona-danych", "dane-osobowe", "ochrana-osobnich-udaju", "osobni-udaje",
+    "ochrana-soukromi", "tietosuoja", "adatvedelem", "adatkezeles",
+    "gizlilik", "kvkk", "kisisel-veri",
 )
 PEOPLE_TERMS = (
-    "about", "ueber-uns", "uber-uns", "über-uns", "team", "staff", "people", "our-people",
-    "mitarbeiter", "ansprechpartner", "chi-siamo", "quienes-somos", "sobre-nosotros",
-    "qui-sommes-nous", "a-propos", "à-propos", "over-ons", "om-oss", "o-nas", "company",
-    "unternehmen", "leadership", "management", "founders", "equipe", "équipe", "equipo",
+    "about", "ueber-uns", "uber-uns", "team", "staff", "people", "mitarbeiter",
+    "ansprechpartner", "chi-siamo", "quienes-somos", "sobre-nosotros", "nosotros",
+    "qui-sommes-nous", "a-propos", "over-ons", "wie-zijn-wij", "medewerkers", "om-oss", "om-os",
+    "medarbetare", "ansatte", "medarbejdere", "o-nas", "zespol", "o-firmie", "company",
+    "unternehmen", "leadership", "management", "founders", "equipe", "equipo", "quem-somos",
+    "sobre-nos", "meista", "henkilosto", "rolunk", "munkatarsaink", "hakkimizda", "ekibimiz",
+    "directory", "who-we-are",
 )
-LEGAL_TERMS = ("legal", "privacy", "datenschutz", "privacidad", "terms", "agb", "rechtliches")
+LEGAL_TERMS = ("terms", "agb", "rechtliches", "conditions", "disclaimer", "cookie")
+_FOLDED_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "æ": "ae", "ß": "ss",
+                                 "đ": "d", "œ": "oe", "þ": "th"})
 
 
 def canonicalise_url(url: str) -> str | None:
@@ -125,9 +144,17 @@ def contact_score(url: str, text: str = "") -> int:
         path = unquote(urlsplit(url).path)
     except ValueError:  # e.g. "http://[::1/" from a broken page
         path = ""
-    words = "-".join(_SEPARATORS_RE.split(f"{path} {text}".lower()))
+    words = fold_text("-".join(_SEPARATORS_RE.split(f"{path} {text}".lower())))
     for terms, score in ((CONTACT_TERMS, CONTACT_SCORE), (PEOPLE_TERMS, PEOPLE_SCORE),
                          (LEGAL_TERMS, LEGAL_SCORE)):
         if any(term in words for term in terms):
             return score
     return 0
+
+
+def fold_text(text: str) -> str:
+    """Return lower-case text without accents (Datenschutzerklärung → datenschutzerklarung)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_FOLDED_LETTERS))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

@@ -24,6 +24,7 @@ from scrapersky.models.job_states import (
 )
 from scrapersky.models.retry import is_transient
 from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler, StartPageError
+from scrapersky.scraping.emails import analyse_html
 from scrapersky.scraping.fetching import build_session
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ class SiteScan:
             allow_private_networks=self.config["EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS"],
             pool_maxsize=limits.per_host_concurrency,
         )
-        crawler = SiteCrawler(http, self.job.start_url, limits, user_agent=user_agent)
+        crawler = SiteCrawler(http, self.job.start_url, limits, user_agent=user_agent,
+                              analyser=analyse_html)
         try:
             for page in crawler.crawl(should_stop=self.should_stop):
                 self.store_page(page, crawler, limits.max_pages)

@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from scrapersky.scraping import crawling
-from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler
+from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, PageAnalyser, SiteCrawler
+from scrapersky.scraping.emails import analyse_html
 from scrapersky.scraping.fetching import FetchResult, build_session, fetch
 
 _real_getaddrinfo = socket.getaddrinfo
@@ -221,9 +222,17 @@ def no_probes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(crawling, "WELL_KNOWN_PROBES", ())
 
 
-def crawl(session: requests.Session, url: str, **limits: object) -> tuple[SiteCrawler,
-                                                                          list[CrawledPage]]:
-    crawler = SiteCrawler(session, url, CrawlLimits(**{**FAST, **limits}), user_agent=USER_AGENT)
+def new_crawler(session: requests.Session, url: str, *, analyser: PageAnalyser = analyse_html,
+                **limits: object) -> SiteCrawler:
+    """Return a crawler with the tests' short time budgets unless told otherwise."""
+    return SiteCrawler(session, url, CrawlLimits(**{**FAST, **limits}), user_agent=USER_AGENT,
+                       analyser=analyser)
+
+
+def crawl(session: requests.Session, url: str, **options: object) -> tuple[SiteCrawler,
+                                                                           list[CrawledPage]]:
+    """Crawl a site to the end; return the crawler (for its stats) and the pages."""
+    crawler = new_crawler(session, url, **options)
     return crawler, list(crawler.crawl())
 
 

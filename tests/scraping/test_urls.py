@@ -66,8 +66,37 @@ def test_has_skipped_extension() -> None:
     ("https://e.com/contatti", "", CONTACT_SCORE),
     ("https://e.com/ueber-uns", "", PEOPLE_SCORE),
     ("https://e.com/x", "Our team", PEOPLE_SCORE),
-    ("https://e.com/datenschutz", "", LEGAL_SCORE),
+    ("https://e.com/agb", "", LEGAL_SCORE),
+    ("https://e.com/x", "Terms and conditions", LEGAL_SCORE),
     ("https://e.com/products/widgets", "Widgets", 0),
+    ("https://e.com/o-nas/zesp%C3%B3%C5%82", "", PEOPLE_SCORE),
+    ("https://e.com/x", "Hakkımızda", PEOPLE_SCORE),
 ])
 def test_contact_score(url: str, text: str, expected: int) -> None:
     assert contact_score(url, text) == expected
+
+
+@pytest.mark.parametrize("path", [
+    "/privacy", "/privacy-policy", "/legal", "/legal-notice", "/imprint", "/impressum",
+    "/datenschutz", "/datenschutzerklaerung", "/datenschutzerkl%C3%A4rung", "/privacidad",
+    "/politica-de-privacidad", "/aviso-de-privacidad", "/aviso-legal", "/confidentialite",
+    "/politique-de-confidentialit%C3%A9", "/mentions-l%C3%A9gales", "/protezione-dati",
+    "/informativa-privacy", "/note-legali", "/privacybeleid", "/colofon", "/integritetspolicy",
+    "/personvern", "/personvernerkl%C3%A6ring", "/polityka-prywatnosci",
+    "/polityka-prywatno%C5%9Bci", "/ochrana-osobnich-udaju",
+    "/ochrana-osobn%C3%ADch-%C3%BAdaj%C5%AF",
+    "/tietosuoja", "/tietosuojaseloste", "/adatvedelem", "/adatv%C3%A9delem", "/gizlilik",
+    "/kvkk", "/kisisel-verilerin-korunmasi", "/protecao-de-dados", "/prote%C3%A7%C3%A3o-de-dados",
+    "/politica-de-privacidade", "/gdpr", "/dsgvo", "/data-protection-officer",
+])
+def test_privacy_legal_and_imprint_pages_rank_as_contact_pages(path: str) -> None:
+    assert contact_score("https://e.com" + path) == CONTACT_SCORE
+
+
+@pytest.mark.parametrize("text", [
+    "Privacy", "Datenschutzerklärung", "Mentions légales", "Politique de confidentialité",
+    "Polityka prywatności", "Ochrana osobních údajů", "Adatvédelem", "Gizlilik Politikası",
+    "KVKK Aydınlatma Metni", "Proteção de dados", "Aviso de privacidad", "Legal notice",
+])
+def test_privacy_and_legal_anchor_texts_rank_as_contact_pages(text: str) -> None:
+    assert contact_score("https://e.com/page?id=7", text) == CONTACT_SCORE
