@@ -8,7 +8,8 @@ from lxml import etree
 
 from scrapersky.scraping.emails.collector import FindingCollector, snippet
 from scrapersky.scraping.emails.decode import add_cfemail, has_encoded_at
-from scrapersky.scraping.emails.mailto import add_mailto
+from scrapersky.scraping.emails.hidden import hidden_piece_fixes
+from scrapersky.scraping.emails.mailto import add_mailto, add_script_mailtos
 from scrapersky.scraping.emails.model import Link
 from scrapersky.scraping.emails.prose import deobfuscate, may_yield_address
 from scrapersky.scraping.emails.scan import scan_text
@@ -20,10 +21,12 @@ INLINE_TAGS = (
     "font", "i", "ins", "kbd", "mark", "nobr", "q", "s", "samp", "small", "span", "strike",
     "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "label", "img",
 )
+INLINE_TAG_SET = frozenset(INLINE_TAGS)
 UNPUBLISHED_TAGS = ("script", "style", "template")
 SKIPPED_SCHEMES = ("mailto:", "tel:", "javascript:", "data:")
 ABSOLUTE_SCHEMES = ("http://", "https://")
 CF_HREF_MARK = "/cdn-cgi/l/email-protection#"
+MAX_MAILTO_CONTEXT_CHARS = 160  # of a link's text, and of the text after it
 
 
 def parse_html(html: str) -> etree._Element | None:
@@ -40,9 +43,10 @@ def collect_links(root: etree._Element, page_url: str, found: FindingCollector) 
     origin = _origin(base)
     fragment_url = urljoin(base, "#").split("#", 1)[0]  # where every "#..." href leads
     links: list[Link] = []
-    for element in root.iter("a", "area", "link"):
+    for element in root.iter("a", "area", "link", "form", "button"):
         href = element.get("href")
         if href is None:
+            _add_handler_mailtos(element, found)  # form actions, onclick buttons and anchors
             continue
         href = href.strip()
         tag = element.tag
@@ -71,14 +75,17 @@ def _resolve_href(
     """Return the absolute URL of a less common href; None (maybe recording it) if no link."""
     lowered = href[:11].lower()
     if lowered.startswith("mailto:"):
-        add_mailto(found, href, _anchor_text(element, element.tag))
+        add_mailto(found, href, _mailto_context(element))
         return None
     if element.tag == "link" or lowered.startswith(SKIPPED_SCHEMES):
+        if lowered.startswith("javascript:"):
+            _add_handler_mailtos(element, found, href)
         return None
     if CF_HREF_MARK in href:
         add_cfemail(found, href.split("#", 1)[1])
         return None
     if href[:1] == "#":
+        _add_handler_mailtos(element, found)
         return fragment_url
     if href.startswith(ABSOLUTE_SCHEMES):
         return href.split("#", 1)[0]
@@ -86,6 +93,20 @@ def _resolve_href(
     if _is_plain_http(href, origin):
         return (origin + href).split("#", 1)[0]
     return urljoin(base, href).split("#", 1)[0]
+
+
+def _add_handler_mailtos(element: etree._Element, found: FindingCollector, code: str = "") -> None:
+    """Record mailto: targets that a javascript: href, an onclick or a form action opens."""
+    for value in (code, element.get("onclick"), element.get("action")):
+        if value and "mailto:" in value.lower():
+            add_script_mailtos(found, value, _mailto_context(element))
+
+
+def _mailto_context(element: etree._Element) -> str:
+    """Return a mailto element's text and the text right after it (where instructions sit)."""
+    text = _anchor_text(element, element.tag)[:MAX_MAILTO_CONTEXT_CHARS]
+    tail = element.tail
+    return f"{text} {tail[:MAX_MAILTO_CONTEXT_CHARS]}" if tail else text
 
 
 def _base_url(root: etree._Element, page_url: str) -> str:
@@ -107,18 +128,22 @@ def _anchor_text(element: etree._Element, tag: str) -> str:
     return element.text or ""
 
 
-def visible_text(root: etree._Element) -> str:
+def visible_text(root: etree._Element, html: str = "") -> str:
     """Return the page's visible text: inline elements joined, blocks on their own lines.
 
     Returns "" when the text cannot yield an address: the run-together text is one C-level
     call, the block-separated text a Python step per element, so it is built only if needed.
+    Pieces that the page's source hides inside an address (see ``hidden``) are dropped.
     """
     etree.strip_elements(root, *UNPUBLISHED_TAGS, with_tail=False)
     joined = etree.tostring(root, method="text", encoding=str, with_tail=False)
     if not may_yield_address(joined):
         return ""
     etree.strip_tags(root, *INLINE_TAGS)
-    return "\n".join(root.itertext())
+    text = "\n".join(root.itertext())
+    for written, shown in hidden_piece_fixes(html, INLINE_TAG_SET, "@" in joined):
+        text = text.replace(written, shown)
+    return text
 
 
 def collect_text(text: str, html: str, found: FindingCollector) -> None:
