@@ -15,7 +15,8 @@ from scrapersky.scraping.emails import (
 )
 
 HINT_TOKENS = st.sampled_from([
-    "t", "T", "e", "@", " ", "]", ")", "}", ">", "AT", "arroba", "chez", "\uff20", "\ufe6b",
+    "t", "T", "e", "a", "c", "z", "u", "\u010d", "@", " ", "]", ")", "}", ">", "\uff09",
+    "\u3011", "\uff3d", "#", "*", "_", "AT", "arroba", "arobase", "chez", "\uff20", "\ufe6b",
     "x", "\n",
 ])
 SCRIPT_TOKENS = st.sampled_from([
@@ -96,6 +97,8 @@ def test_whitespace_only_pages_are_not_parsed() -> None:
 TEXT_TOKENS = st.sampled_from([
     "info", "acme", ".com", " dot ", "(dot)", " (at) ", "[at]", " AT ", "(AT )", " arroba ",
     "(chez)", "{klammeraffe}", " ", "\t", "(", "AT", "t", "e", ")", "]", "x", "\n", "\n\n",
+    " at ", "at", " chez ", "\u00e9", "(a)", "_at_", "\u30a2\u30c3\u30c8", "\uff0e", " punkt ",
+    ".", "de", "jane", ":",
 ])
 
 
