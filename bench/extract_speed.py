@@ -26,7 +26,7 @@ import lxml.html  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from scrapersky.scraping.emails import analyse_html  # noqa: E402
-from scrapersky.scraping.emails_html import parse_html  # noqa: E402
+from scrapersky.scraping.emails.page import parse_html  # noqa: E402
 
 BARE_PARSER = etree.HTMLParser(encoding="utf-8")
 PEERS = {

@@ -11,8 +11,9 @@ ways: ``mailto`` hrefs (also ``<link rel=author>``), Cloudflare ``cfemail``, JSO
 visible ``text`` (inline elements joined, block elements separated, comments dropped),
 ``entity``-encoded text, ``obfuscated`` spellings ([at], (dot), AT, full-width @),
 ``microdata``, ``attribute`` values (title, aria-label, alt, data-*, meta content),
-inline ``script`` after unescaping, ``base64`` (atob) and ``reversed`` (rtl) text.
-Form placeholders, input values, HTML comments and JSON state blobs are never read.
+inline ``script`` (a string evaluator; JSON state by the record rule of ``records``),
+``base64`` (atob) and ``reversed`` (rtl) text. Form placeholders, input values, HTML,
+JS and CSS comments are never read.
 
 Classification: a role local part (info@, sales@, ...) is ``service`` even on the site's
 own domain, because the issue defines service as role addresses; then ``free`` mail
@@ -21,15 +22,17 @@ providers; then ``corporate`` (same registrable domain as the site); else ``othe
 
 from __future__ import annotations
 
+from scrapersky.scraping.emails.classify import classify_email
 from scrapersky.scraping.emails.collector import FindingCollector, snippet
-from scrapersky.scraping.emails.data import collect_attributes, collect_jsonld, collect_microdata
+from scrapersky.scraping.emails.data import collect_attributes, collect_microdata
 from scrapersky.scraping.emails.decode import collect_encoded
+from scrapersky.scraping.emails.decoys import drop_decoys
 from scrapersky.scraping.emails.model import METHODS, Finding, Link, PageAnalysis
 from scrapersky.scraping.emails.page import collect_links, collect_text, parse_html, visible_text
 from scrapersky.scraping.emails.prose import deobfuscate
 from scrapersky.scraping.emails.scan import scan_text
 from scrapersky.scraping.emails.scripts import collect_reversed, collect_scripts
-from scrapersky.scraping.emails.validate import classify_email, display_email
+from scrapersky.scraping.emails.validate import display_email
 
 __all__ = [
     "MAX_HTML_CHARS",
@@ -59,12 +62,12 @@ def analyse_html(html: str, page_url: str = "", site_host: str | None = None) ->
     collect_attributes(root, found)
     collect_microdata(root, html, found)
     collect_reversed(root, html, found)
-    collect_jsonld(root, found)
     collect_scripts(root, found)
     collect_encoded(html, found)
-    text = visible_text(root)
+    text = visible_text(root, html)
     collect_text(text, html, found)
-    return PageAnalysis(findings=found.findings(text), links=links)
+    findings = drop_decoys(found.findings(text, links), site_host)
+    return PageAnalysis(findings=findings, links=links)
 
 
 def extract_emails(html: str, site_host: str | None = None) -> list[Finding]:

@@ -1,81 +1,138 @@
-"""Addresses hidden in inline scripts (escapes, concatenation, reversed literals) or by CSS."""
+"""Addresses that inline scripts write or build, script data, templates and reversing CSS.
+
+One walk over ``<script>``, ``<template>``, ``<style>`` and ``<joomla-hidden-mail>``
+elements dispatches each: JavaScript (also Cloudflare Rocket Loader's renamed types) to
+the string evaluator (``jsstrings``), JSON-LD and JSON data islands to ``data`` and
+``hydration``, script templates and ``<template>`` content to ``data``, styles to ``css``.
+A script is evaluated only if it can yield an '@': it holds one near a string boundary, a
+decoder (``atob``, ``fromCharCode``, ``%40``, ``\\u0040``, ``&#64;``...) or a transform
+(``reverse``, ``charAt``, ROT13), or an address already shows in its source. Comments and
+package metadata in scripts and styles are never read (see ``jsstrings`` and ``records``).
+"""
 
 from __future__ import annotations
 
-import html as html_lib
 import re
-from collections.abc import Iterator
 
 from lxml import etree
 
-from scrapersky.scraping.emails.collector import FindingCollector, snippet
-from scrapersky.scraping.emails.scan import scan_text
+from scrapersky.scraping.emails.collector import FindingCollector
+from scrapersky.scraping.emails.css import (
+    ContentTemplate,
+    content_templates,
+    render,
+    reversed_classes,
+)
+from scrapersky.scraping.emails.data import (
+    add_jsonld_text,
+    collect_template,
+    collect_template_source,
+)
+from scrapersky.scraping.emails.decode import add_hidden_mail
+from scrapersky.scraping.emails.hydration import collect_flight, collect_json_data, is_flight
+from scrapersky.scraping.emails.jsstrings import (
+    collect_code,
+    evaluate,
+    is_worth_evaluating,
+    may_hide_at,
+)
+from scrapersky.scraping.emails.records import add_published, readings
 
-SCRIPT_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript")
-JSON_VALUE_RE = re.compile(r"\"[ \t]{0,2}:[ \t]{0,2}\"(?:mailto:)?\Z")
-REVERSED_XPATH = etree.XPath("//*[contains(@style, 'rtl')] | //bdo[@dir='rtl']")
-JS_ESCAPE_RE = re.compile(r"\\u\{?([0-9a-fA-F]{4})\}?|\\x([0-9a-fA-F]{2})|\\([/@.\-])")
-JS_CONCAT_RE = re.compile(r"(['\"`])[ \t]{0,8}\+[ \t\r\n]{0,8}\1")
-JS_REVERSED_RE = re.compile(
-    r"(['\"])([^'\"\\\n]{5,254})\1[ \t]{0,4}\.split\([ \t]{0,4}(['\"])\3[ \t]{0,4}\)"
-    r"[ \t]{0,4}\.reverse\("
+__all__ = ["collect_reversed", "collect_scripts", "may_hide_at", "unescape_script"]
+
+SCRIPT_TYPES = frozenset({
+    "", "text/javascript", "application/javascript", "module", "text/ecmascript",
+    "application/ecmascript", "application/x-javascript", "text/jscript", "text/partytown",
+})
+RENAMED_SCRIPT_SUFFIXES = ("-text/javascript", "-module")  # Cloudflare Rocket Loader
+TEMPLATE_TYPE_WORDS = ("template", "handlebars", "mustache", "tmpl", "jsrender")
+CONTENT_AT_RE = re.compile(r"content\s*:\s*[\"'][^\"'@;{}]{0,64}@")
+MAX_PAGE_TOKENS = 80_000  # evaluator tokens per page, over all its scripts
+MAX_STYLE_RULES = 32  # reversing classes and content templates read per style
+ATTRIBUTE_NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,63}\Z")
+BIDI_XPATH = etree.XPath(
+    "//*[contains(@style, 'bidi-override') and contains(@style, 'rtl')] | //bdo[@dir='rtl']"
 )
 
 
-def may_hide_at(source: str) -> bool:
-    """Tell whether unescape_script(source) can contain an '@' at all."""
-    # Only \u and \x escapes decode to any character; the other escapes, string
-    # concatenation and entities need a literal '@', '&#' or '&commat' to yield an '@'.
-    return (
-        "@" in source or "&#" in source or "&commat" in source
-        or "\\u" in source or "\\x" in source
-    )
-
-
 def unescape_script(source: str) -> str:
-    """Undo JavaScript escapes, string concatenation and entities that hide addresses."""
-    if "\\" in source:
-        source = JS_ESCAPE_RE.sub(_js_char, source)
-    if "+" in source and ("&#" in source or "'@'" in source or '"@"' in source):
-        source = JS_CONCAT_RE.sub("", source)
-    if "&#" in source or "&commat;" in source:
-        source = html_lib.unescape(source)
-    return source
-
-
-def _js_char(match: re.Match[str]) -> str:
-    code = match.group(1) or match.group(2)
-    return chr(int(code, 16)) if code else match.group(3)
-
-
-def reversed_literals(script: str) -> Iterator[str]:
-    """Yield string literals that a script reverses with split('').reverse()."""
-    if ".reverse(" in script:
-        for match in JS_REVERSED_RE.finditer(script):
-            yield match.group(2)[::-1]
-
+    """Return the text a script publishes, as the scanner reads it, one string per line."""
+    return "\n".join(reading for text, _ in evaluate(source) for reading in readings(text))
 
 
 def collect_scripts(root: etree._Element, found: FindingCollector) -> None:
-    """Record addresses that inline scripts spell out or reverse."""
-    for script in root.iter("script"):
-        source = script.text
-        if source and (script.get("type") or "").strip().lower() in SCRIPT_TYPES:
-            for literal in reversed_literals(source):
-                found.scan(literal, "reversed")
-            if may_hide_at(source):
-                _scan_script_code(unescape_script(source), found)
+    """Record addresses in scripts, script data, templates and styles (one walk)."""
+    flight: list[str] = []
+    tokens_left = MAX_PAGE_TOKENS
+    for element in root.iter("script", "template", "style", "joomla-hidden-mail"):
+        tag = element.tag
+        if tag == "script":
+            tokens_left -= _collect_script(element, found, flight, tokens_left)
+        elif tag == "template":
+            collect_template(element, found)
+        elif tag == "style":
+            _collect_style(root, element.text or "", found)
+        else:
+            add_hidden_mail(found, element.attrib)
+    if flight:
+        collect_flight(flight, found)
 
 
-def _scan_script_code(code: str, found: FindingCollector) -> None:
-    """Record addresses in script code, skipping JSON state values (data, not displayed)."""
-    for email, position in scan_text(code):
-        if not JSON_VALUE_RE.search(code, max(0, position - 40), position):
-            found.add(email, "script", snippet(code, position, position + len(email)))
+def _collect_script(
+    element: etree._Element, found: FindingCollector, flight: list[str], tokens_left: int
+) -> int:
+    """Dispatch one script element by its type; return the tokens its evaluation cost."""
+    source = element.text
+    if not source:
+        return 0
+    kind = (element.get("type") or "").strip().lower()
+    if kind in SCRIPT_TYPES or kind.endswith(RENAMED_SCRIPT_SUFFIXES):
+        if is_flight(source):
+            flight.append(source)
+        elif tokens_left > 0 and is_worth_evaluating(source):
+            return collect_code(source, found, tokens_left)
+    elif kind == "application/ld+json":
+        add_jsonld_text(found, source)
+    elif kind.endswith("json"):
+        collect_json_data(source, element.get("id"), found)
+    elif kind == "text/html" or any(word in kind for word in TEMPLATE_TYPE_WORDS):
+        collect_template_source(source, found)
+    return 0
+
+
+def _collect_style(root: etree._Element, css: str, found: FindingCollector) -> None:
+    """Record text a style shows reversed (by class) or builds from attributes."""
+    if "bidi-override" in css:
+        for name in sorted(reversed_classes(css))[:MAX_STYLE_RULES]:
+            path = f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+            for element in root.xpath(path):
+                found.scan("".join(element.itertext())[::-1], "reversed")
+    if "content" in css and ("attr(" in css or CONTENT_AT_RE.search(css)):
+        for template in list(dict.fromkeys(content_templates(css)))[:MAX_STYLE_RULES]:
+            _collect_template_text(root, template, found)
+
+
+def _collect_template_text(
+    root: etree._Element, template: ContentTemplate, found: FindingCollector
+) -> None:
+    """Record what a CSS content template shows on every element that has its attributes."""
+    method = "reversed" if template.reversed else "attribute"
+    names = [value for kind, value in template.parts if kind == "attr"]
+    if not all(ATTRIBUTE_NAME_RE.match(name) for name in names):
+        return
+    if not names:  # literal content: text the page shows
+        literal_method = "reversed" if template.reversed else "text"
+        add_published(found, [render(template, {}) or ""], literal_method)
+        return
+    path = "//*[" + " and ".join(f"@{name}" for name in names) + "]"
+    for element in root.xpath(path):
+        text = render(template, {name: element.get(name, "") for name in names})
+        if text:
+            add_published(found, [text], method)
 
 
 def collect_reversed(root: etree._Element, html: str, found: FindingCollector) -> None:
-    """Record text that CSS (direction: rtl with bidi-override) or <bdo> shows reversed."""
+    """Record text that an inline style (rtl with bidi-override) or <bdo> shows reversed."""
     if "bidi-override" in html or next(root.iter("bdo"), None) is not None:
-        for element in REVERSED_XPATH(root):
+        for element in BIDI_XPATH(root):
             found.scan("".join(element.itertext())[::-1], "reversed")

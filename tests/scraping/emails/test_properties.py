@@ -25,6 +25,15 @@ ADVERSARIAL = {
     "entities": "&#64;" * 40000,
     "quotes-plus": "'a'+" * 40000,
     "local-runs": ("a" * 63 + " ") * 3000 + "@",
+    "script-deep-parens": "<script>x=" + "(" * 60000 + "'a@b.de'" + ")" * 60000 + "</script>",
+    "script-deep-objects": "<script>x=" + "{a:" * 30000 + "'@'" + "}" * 30000 + "</script>",
+    "script-concat": "<script>x=" + "'a'+" * 40000 + "'@b.de'</script>",
+    "script-self-concat": "<script>var a='@';" + "a=a+a;" * 20000 + "</script>",
+    "script-long-literal": "<script>x='" + "a" * 100000 + "@acme.de';y=x+x+x+x</script>",
+    "script-char-codes": "<script>String.fromCharCode(" + "64," * 40000 + "64)</script>",
+    "script-many-scripts": "<script>x='a'+'@'+'b.de';</script>" * 4000,
+    "handler-concat": '<a onclick="' + "'a'+'@'+" * 20000 + '">x</a>',
+    "json-island": '<script type="application/json">' + '{"text":"a@b.de ",' * 20000 + "}",
 }
 SAFE_BOUND_SECONDS = 1.0
 TOKENS = st.sampled_from([
