@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import idna
 
 MAX_INPUT_CHARS = 2048
 DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_ALLOWED_PORTS = (80, 443, 8080, 8443)  # EMAIL_SCAN_ALLOWED_PORTS' default
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # A scheme is "name:" not followed by a port number ("example.com:8080" has none).
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
@@ -52,8 +55,23 @@ def site_host(host: str) -> str:
     return host[4:] if host.startswith("www.") and host.count(".") >= 2 else host
 
 
-def parse_site(value: str, *, default_scheme: str = "https") -> Site:
-    """Parse a URL or bare domain into a Site, or raise InvalidSiteError saying why."""
+def allowed_scan_ports(config: Mapping[str, Any]) -> frozenset[int] | None:
+    """Return the ports scans may use (EMAIL_SCAN_ALLOWED_PORTS), or None for any port when
+    EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS lifts the limit."""
+    if config["EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS"]:
+        return None
+    return frozenset(config["EMAIL_SCAN_ALLOWED_PORTS"])
+
+
+def format_ports(ports: Collection[int]) -> str:
+    """Return ports as people read them: "80, 443, 8080, 8443"."""
+    return ", ".join(str(port) for port in sorted(ports))
+
+
+def parse_site(value: str, *, default_scheme: str = "https",
+               allowed_ports: Collection[int] | None = None) -> Site:
+    """Parse a URL or bare domain into a Site, or raise InvalidSiteError saying why.
+    With allowed_ports, a site on any other port is refused too (None: any port)."""
     value = (value or "").strip()
     if not value:
         raise InvalidSiteError("must not be empty")
@@ -77,9 +95,17 @@ def parse_site(value: str, *, default_scheme: str = "https") -> Site:
     except ValueError as exc:
         raise InvalidSiteError("has an invalid port") from exc
     host = normalise_host(parts.hostname or "")
+    check_port(port or DEFAULT_PORTS[scheme], allowed_ports)
     if port == DEFAULT_PORTS[scheme]:
         port = None
     return Site(scheme=scheme, host=host, port=port)
+
+
+def check_port(port: int, allowed_ports: Collection[int] | None) -> None:
+    """Raise InvalidSiteError if port is not one of allowed_ports (None: any port)."""
+    if allowed_ports is not None and port not in allowed_ports:
+        raise InvalidSiteError(f"uses port {port}, which scans may not use (allowed: "
+                               f"{format_ports(allowed_ports)})")
 
 
 def normalise_host(host: str) -> str:

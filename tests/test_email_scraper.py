@@ -184,3 +184,25 @@ def test_a_scan_cancelled_before_it_ends_leaves_the_site_stamped_by_the_last_fin
                                            on_progress=cancel) == "CANCELLED"
             domain = db.session.get(Domain, first.domain_id)
             assert domain.last_job_id == first.id
+
+
+def test_job_errors_name_the_category_never_the_address_or_port(app, monkeypatch, caplog):
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "intranet.acme.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    app.config["EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS"] = False
+    job = run_scan(app, "http://intranet.acme.test:8080/")
+    assert (job.status, job.error) == ("FAILED", "start page failed: intranet.acme.test "
+                                       "resolves to a private network address, which scans "
+                                       "are not allowed to reach")
+    assert "10.0.0.1" in caplog.text  # the log keeps the detail
+    app.config["EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS"] = True
+    port = free_port()
+    refused = run_scan(app, f"http://127.0.0.1:{port}/")
+    assert refused.error == "start page failed: 127.0.0.1 refused the connection"
+    assert f":{port}" in caplog.text

@@ -50,9 +50,12 @@ class CrawlStats:
 
 
 class StartPageError(Exception):
-    """The start page could not be used; str() says why, .reason is a short code."""
+    """The start page could not be used: str() says why (shown to users, so never a resolved
+    address or port), .reason is a short code, .detail the full story for the log."""
 
-    def __init__(self, reason: str, message: str, status_code: int | None = None) -> None:
+    def __init__(self, reason: str, message: str, status_code: int | None = None, *,
+                 detail: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.status_code = status_code
+        self.detail = detail or message

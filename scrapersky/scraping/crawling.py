@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -24,9 +25,8 @@ from scrapersky.scraping.fetching import DEADLINE_PER_TIMEOUT, FetchError, Fetch
 from scrapersky.scraping.frontier import CrawlTask, Frontier
 from scrapersky.scraping.robots import RobotsRules, Throttle, is_challenge_page, load_robots
 from scrapersky.scraping.sitemaps import (
+    MAX_SITEMAP_REDIRECTS,
     SITEMAP_TIME_SHARE,
-    fetch_sitemap_bytes,
-    is_gzip_url,
     read_sitemaps,
     sitemap_text,
 )
@@ -91,6 +91,7 @@ class SiteCrawler:
         self._attempts = 0
         self._blocked_streak = 0
         self._deadline = 0.0
+        self._sitemap_deadline = 0.0
         self._should_stop: Callable[[], bool] = lambda: False
         self._requests_lock = threading.Lock()
 
@@ -142,12 +143,10 @@ class SiteCrawler:
 
     def _check_start_page(self, outcome: _Outcome) -> None:
         if outcome.error is not None:
-            raise StartPageError(outcome.error.reason, str(outcome.error)) from outcome.error
+            raise StartPageError(outcome.error.reason, str(outcome.error),
+                                 detail=outcome.error.detail) from outcome.error
         result = outcome.result
         status = result.status_code
-        if self._is_redirected_into_disallowed(result):
-            raise StartPageError("robots", f"the start page redirects to {result.final_url}, "
-                                 "which robots.txt disallows")
         if status in BLOCKED_STATUSES or is_challenge_page(result):
             raise StartPageError("blocked", f"the site blocks automated access (HTTP {status} "
                                  f"on the start page {result.final_url})", status)
@@ -164,10 +163,11 @@ class SiteCrawler:
 
     def _seed_from_sitemaps(self) -> None:
         """Merge the sitemaps' URLs into the frontier, within a share of the wall time."""
-        deadline = min(self._deadline,
-                       time.monotonic() + SITEMAP_TIME_SHARE * self.limits.wall_time_seconds)
+        self._sitemap_deadline = min(
+            self._deadline, time.monotonic() + SITEMAP_TIME_SHARE * self.limits.wall_time_seconds)
         for url in read_sitemaps(self._robots.sitemaps, self._frontier.site_url,
-                                 self._fetch_sitemap, self._may_read_sitemap, deadline):
+                                 self._fetch_sitemap, self._may_read_sitemap,
+                                 self._sitemap_deadline):
             self._frontier.add_link(url, 1)
 
     def _queue_probes(self) -> None:
@@ -185,19 +185,14 @@ class SiteCrawler:
                 and self._attempts < self.limits.max_pages and not self._should_stop())
 
     def _fetch_sitemap(self, url: str, max_bytes: int) -> tuple[int, int, str | None]:
-        """Fetch one sitemap: (status, bytes read, text); a .gz one is gunzipped with a bound."""
-        if not self._throttle.wait_turn(self._deadline):  # Crawl-delay holds for sitemaps too
-            raise FetchError("timeout", "crawl wall time used up")
-        if not is_gzip_url(url):
-            result = self._fetch_text(url, max_bytes)
-            self.stats.bytes_read += result.bytes_read
-            return result.status_code, result.bytes_read, result.text
-        timeout, deadline, max_bytes = self._next_request(max_bytes)
-        status, body = fetch_sitemap_bytes(self.session, url, timeout_seconds=timeout,
-                                           deadline=deadline, max_bytes=max_bytes,
-                                           is_allowed=self._may_read_sitemap)
-        self.stats.bytes_read += len(body)
-        return status, len(body), sitemap_text(body)
+        """Fetch one sitemap: (status, bytes read, text); a gzipped one is gunzipped with a
+        bound. It ends with the sitemaps' share of the wall time."""
+        if not self._throttle.wait_turn(self._sitemap_deadline):  # Crawl-delay holds here too
+            raise FetchError("timeout", "time for sitemaps used up")
+        result = self._fetch(url, max_bytes, accept_binary=True, deadline=self._sitemap_deadline,
+                             max_redirects=MAX_SITEMAP_REDIRECTS)
+        self.stats.bytes_read += result.bytes_read
+        return result.status_code, result.bytes_read, sitemap_text(result.body or b"")
 
     def _has_budget(self) -> bool:
         return (time.monotonic() < self._deadline
@@ -207,7 +202,7 @@ class SiteCrawler:
     def _submit_ready(self, pool: ThreadPoolExecutor, running: dict, workers: int) -> None:
         while len(running) < workers and self._attempts < self.limits.max_pages \
                 and self._has_budget():
-            task = self._frontier.pop_allowed(self._is_allowed)
+            task = self._frontier.pop_allowed(self._is_allowed, self._deadline)
             if task is None:
                 return
             self._attempts += 1
@@ -216,25 +211,25 @@ class SiteCrawler:
     def _is_allowed(self, url: str) -> bool:
         return self._robots.can_fetch(url, self.user_agent)
 
-    def _is_redirected_into_disallowed(self, result: FetchResult) -> bool:
-        return not all(self._is_allowed(hop) for hop in result.redirects)
-
-    def _fetch(self, url: str, max_bytes: int, *, accept_text: bool = False) -> FetchResult:
-        """Fetch within the request timeout, the remaining wall time and the byte budget."""
-        timeout, deadline, max_bytes = self._next_request(max_bytes)
+    def _fetch(self, url: str, max_bytes: int, *, deadline: float | None = None,
+               **options: Any) -> FetchResult:
+        """Fetch within the request timeout, the remaining wall time (or the given deadline)
+        and the byte budget; redirects only where robots.txt allows."""
+        timeout, deadline, max_bytes = self._next_request(
+            max_bytes, self._deadline if deadline is None else deadline)
         return fetch(self.session, url, timeout_seconds=timeout,
                      deadline_seconds=deadline - time.monotonic(), max_bytes=max_bytes,
-                     accept_text=accept_text)
+                     is_allowed=self._is_allowed, **options)
 
     def _fetch_text(self, url: str, max_bytes: int) -> FetchResult:
         return self._fetch(url, max_bytes, accept_text=True)
 
-    def _next_request(self, max_bytes: int) -> tuple[float, float, int]:
+    def _next_request(self, max_bytes: int, deadline: float) -> tuple[float, float, int]:
         """Count a request; return its timeout, deadline and byte cap within the budgets."""
         with self._requests_lock:
             self.stats.requests += 1
         timeout = self.limits.request_timeout_seconds
-        deadline = min(time.monotonic() + DEADLINE_PER_TIMEOUT * timeout, self._deadline)
+        deadline = min(time.monotonic() + DEADLINE_PER_TIMEOUT * timeout, deadline)
         return timeout, deadline, max(1, min(max_bytes,
                                              self.limits.max_total_bytes - self.stats.bytes_read))
 
@@ -260,8 +255,7 @@ class SiteCrawler:
     def _finish(self, task: CrawlTask, outcome: _Outcome) -> CrawledPage | None:
         """Account for a fetched page in the caller's thread and queue its links."""
         if outcome.error is not None:
-            self.stats.failed += 1
-            return CrawledPage(task.url, task.url, None, task.depth, str(outcome.error), [])
+            return self._failed(task, outcome.error)
         result = outcome.result
         self.stats.bytes_read += result.bytes_read
         if result.status_code in RETRY_STATUSES and task.retries < MAX_RETRIES:
@@ -269,8 +263,7 @@ class SiteCrawler:
             retry = CrawlTask(task.url, task.depth, task.retries + 1, task.is_probe, task.score)
             self._frontier.push(retry, CONTACT_SCORE * 2)
             return None
-        if (task.is_probe and result.status_code in MISSING_STATUSES) \
-                or self._is_redirected_into_disallowed(result):
+        if task.is_probe and result.status_code in MISSING_STATUSES:
             self.stats.skipped += 1
             return None
         is_blocked = result.status_code in BLOCKED_STATUSES
@@ -281,6 +274,15 @@ class SiteCrawler:
         self._frontier.add_links(task, result.final_url, outcome.links[:MAX_LINKS_PER_PAGE])
         return CrawledPage(task.url, result.final_url, result.status_code, task.depth, error,
                            outcome.findings)
+
+    def _failed(self, task: CrawlTask, error: FetchError) -> CrawledPage | None:
+        """Account for a page that could not be fetched; a redirect into a path robots.txt
+        disallows was not followed, so that page is skipped, not failed."""
+        if error.reason == "robots":
+            self.stats.skipped += 1
+            return None
+        self.stats.failed += 1
+        return CrawledPage(task.url, task.url, None, task.depth, str(error), [])
 
     def _count_page(self, result: FetchResult, error: str | None) -> None:
         if error is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -91,9 +92,13 @@ class Frontier:
         heapq.heappush(self._heap, (-priority, task.depth, next(self._order), task))
         self.stats.queued = len(self._heap)
 
-    def pop_allowed(self, is_allowed: Callable[[str], bool]) -> CrawlTask | None:
-        """Return the best task whose URL is allowed; disallowed ones count as skipped."""
+    def pop_allowed(self, is_allowed: Callable[[str], bool],
+                    deadline: float | None = None) -> CrawlTask | None:
+        """Return the best task whose URL is allowed; disallowed ones count as skipped.
+        None when none is left, or at the (monotonic) deadline: skipping costs time too."""
         while self._heap:
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
             task = heapq.heappop(self._heap)[-1]
             self.stats.queued = len(self._heap)
             if is_allowed(task.url):

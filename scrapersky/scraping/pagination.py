@@ -12,6 +12,9 @@ _PAGE_WORDS = "page|seite|pagina|strona|sida|side|sivu|oldal|sayfa|stran"
 # /blog/page/2/, /team/seite/3, /noticias/pagina/2/ ... (the listing is what precedes it)
 _PATH_PAGE_RE = re.compile(
     rf"^(?P<listing>.*?)/(?:{_PAGE_WORDS})/(?P<number>\d{{1,5}})/?$", re.IGNORECASE)
+# A page segment inside the listing: relative "page/3/" links on /blog/page/2/ nest, and each
+# level would otherwise be a listing of its own, at the same depth, without end.
+_INNER_PAGE_RE = re.compile(rf"/(?:{_PAGE_WORDS})/\d{{1,5}}(?=/)", re.IGNORECASE)
 _PAGE_WORD_RE = re.compile(rf"^(?:{_PAGE_WORDS})\s+(?=\d)")
 PAGE_PARAMS = frozenset({
     "page", "paged", "pg", "pagenum", "page_num", "pagenumber", "currentpage", "seite",
@@ -36,6 +39,7 @@ CALENDAR_PARAMS = frozenset({
     "tribe-bar-date", "eventdate", "eventdisplay", "monat", "jahr", "datum", "mois", "mes",
 })
 _DIGITS_RE = re.compile(r"\d+")
+_TRAILING_NUMBERS_RE = re.compile(r"(?:[/-]#)+/?$")  # /x/#, /x/#/#/, /x-# are all /x
 
 
 def listing_key(url: str, text: str, page_url: str) -> str | None:
@@ -73,7 +77,8 @@ def _listing_by_shape(url: str) -> str | None:
     if not parts.query:
         match = _PATH_PAGE_RE.match(parts.path)
         if match and 1 < int(match["number"]) <= MAX_PAGE_NUMBER:
-            return urlunsplit((parts.scheme, parts.netloc, match["listing"] or "/", "", ""))
+            listing = _INNER_PAGE_RE.split(match["listing"] + "/", 1)[0].rstrip("/")
+            return urlunsplit((parts.scheme, parts.netloc, listing or "/", "", ""))
         return None
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     if len(pairs) == 1 and pairs[0][0].lower() in PAGE_PARAMS and pairs[0][1].isdigit() \
@@ -83,12 +88,13 @@ def _listing_by_shape(url: str) -> str | None:
 
 
 def _listing_by_neighbour(url: str, page_url: str) -> str | None:
-    """A "next" link that differs from its page only by a number, or adds one, pages it."""
+    """A "next" link that differs from its page only by a number, or adds one, pages it.
+    Trailing numbers are not part of the listing, so /x/2 → /x/2/3 → ... stays one."""
     link, page = _numbers_masked(url), _numbers_masked(page_url)
     if "#" not in link:
         return None
     if link == page or link.rstrip("/") in (page.rstrip("/") + "/#", page.rstrip("/") + "-#"):
-        return link
+        return _TRAILING_NUMBERS_RE.sub("", link) or link
     return None
 
 

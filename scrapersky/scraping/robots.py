@@ -8,21 +8,24 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from protego import Protego
 
 from scrapersky.scraping.crawl_model import StartPageError
 from scrapersky.scraping.fetching import FetchError, FetchResult
+from scrapersky.scraping.robots_bounds import bound_rules, product_token
 from scrapersky.sites import site_host
 
 logger = logging.getLogger(__name__)
 
 MAX_ROBOTS_BYTES = 500_000  # Google reads the first 500 KiB; so do we
+MAX_CACHED_DECISIONS = 20_000
 MAX_CRAWL_DELAY_SECONDS = 5.0
 MAX_LISTED_SITEMAPS = 8
 # Failures that make the whole host unreachable: robots.txt failing this way ends the scan.
-UNREACHABLE_REASONS = frozenset({"dns", "refused", "address_not_allowed", "timeout"})
+UNREACHABLE_REASONS = frozenset({"dns", "refused", "address_not_allowed", "port_not_allowed",
+                                 "timeout"})
 CHALLENGE_TITLE_WORDS = ("just a moment", "attention required", "captcha", "are you a robot",
                          "are you human", "security check", "ddos-guard", "access denied")
 _TITLE_RE = re.compile(r"<title[^>]*>(.{0,300}?)</title>", re.IGNORECASE | re.DOTALL)
@@ -35,6 +38,7 @@ class RobotsRules:
     parser: Protego | None = None
     disallow_all: bool = False
     sitemaps: list[str] = field(default_factory=list)
+    _decisions: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def can_fetch(self, url: str, user_agent: str) -> bool:
         """Return True if robots.txt lets user_agent fetch url, and its directory form too:
@@ -45,14 +49,25 @@ class RobotsRules:
             return True
         parts = urlsplit(url)
         if parts.path.endswith("/") or parts.query:
-            return self.parser.can_fetch(url, user_agent)
-        directory = parts._replace(path=parts.path + "/").geturl()
-        return self.parser.can_fetch(url, user_agent) and self.parser.can_fetch(directory,
+            return self._can_fetch_path(parts, user_agent)
+        directory = parts._replace(path=parts.path + "/")
+        return self._can_fetch_path(parts, user_agent) and self._can_fetch_path(directory,
                                                                                 user_agent)
+
+    def _can_fetch_path(self, parts: SplitResult, user_agent: str) -> bool:
+        """Ask protego once per path and query; the answer is remembered."""
+        key = (user_agent, f"{parts.path}?{parts.query}")
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= MAX_CACHED_DECISIONS:
+                self._decisions.clear()
+            decision = self.parser.can_fetch(parts.geturl(), product_token(user_agent))
+            self._decisions[key] = decision
+        return decision
 
     def crawl_delay_seconds(self, user_agent: str) -> float:
         """Return the site's Crawl-delay for user_agent, capped, or 0."""
-        delay = self.parser.crawl_delay(user_agent) if self.parser else None
+        delay = self.parser.crawl_delay(product_token(user_agent)) if self.parser else None
         return min(float(delay or 0), MAX_CRAWL_DELAY_SECONDS)
 
 
@@ -63,7 +78,7 @@ def parse_robots(status_code: int, text: str | None, robots_url: str) -> RobotsR
         return RobotsRules(disallow_all=True)
     if status_code >= 400 or not text:
         return RobotsRules()
-    parser = Protego.parse(text[:MAX_ROBOTS_BYTES])
+    parser = Protego.parse(bound_rules(text[:MAX_ROBOTS_BYTES]))
     sitemaps = [urljoin(robots_url, url) for url in list(parser.sitemaps)[:MAX_LISTED_SITEMAPS]]
     return RobotsRules(parser=parser, sitemaps=sitemaps)
 
@@ -77,7 +92,7 @@ def load_robots(fetch_text: Callable[[str, int], FetchResult], start_url: str,
         result = fetch_text(robots_url, MAX_ROBOTS_BYTES)
     except FetchError as exc:
         if exc.reason in UNREACHABLE_REASONS:
-            raise StartPageError(exc.reason, str(exc)) from exc
+            raise StartPageError(exc.reason, str(exc), detail=exc.detail) from exc
         logger.info("robots.txt of %s not read, treated as missing: %s", host, exc)
         return RobotsRules(), 0
     rules = parse_robots(result.status_code, result.text, robots_url)

@@ -10,10 +10,7 @@ import zlib
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
-import requests
-from urllib3.exceptions import HTTPError as Urllib3HTTPError
-
-from scrapersky.scraping.fetching import READ_CHUNK_BYTES, REDIRECT_STATUSES, FetchError
+from scrapersky.scraping.fetching import FetchError
 from scrapersky.scraping.urls import contact_score
 
 logger = logging.getLogger(__name__)
@@ -23,10 +20,11 @@ MAX_SITEMAP_BYTES = 5_000_000  # all sitemaps of one scan, as read from the netw
 MAX_SITEMAP_XML_BYTES = 10_000_000  # one sitemap after gunzip: a gzip bomb stops here
 MAX_SITEMAP_URLS = 50_000  # the protocol's limit per file
 MAX_SITEMAP_SEEDS = 1_000  # sitemap URLs merged into the frontier, most promising first
-MAX_SITEMAP_REDIRECTS = 3
+MAX_SITEMAP_REDIRECTS = 3  # each checked against the site and robots.txt, like pages
 SITEMAP_TIME_SHARE = 0.25  # of the crawl's wall time, at most, before pages are crawled
 GZIP_MAGIC = b"\x1f\x8b"
-# Fetches one sitemap with a byte cap: (HTTP status, bytes read, body text or None).
+# Fetches one sitemap (raw bytes, so .xml.gz too) with a byte cap: (HTTP status, bytes read,
+# body text or None).
 FetchSitemap = Callable[[str, int], tuple[int, int, str | None]]
 _LOC_RE = re.compile(r"<(?:\w+:)?loc>\s*([^<\s]{1,2048})\s*</(?:\w+:)?loc>", re.IGNORECASE)
 _INDEX_RE = re.compile(r"<(?:\w+:)?sitemapindex[\s>]", re.IGNORECASE)
@@ -39,11 +37,6 @@ def read_sitemaps(listed: list[str], site_url: str, fetch: FetchSitemap,
     The sitemaps are those robots.txt lists (the ones is_wanted), else /sitemap.xml."""
     roots = [url for url in listed if is_wanted(url)] or [urljoin(site_url, "/sitemap.xml")]
     return rank_sitemap_urls(SitemapReader(fetch, is_wanted, deadline).read(roots))
-
-
-def is_gzip_url(url: str) -> bool:
-    """Return True for a sitemap served as a gzip file (sitemap.xml.gz)."""
-    return urlsplit(url).path.lower().endswith(".gz")
 
 
 def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
@@ -123,62 +116,3 @@ class SitemapReader:
             return ""
         self.bytes_left -= bytes_read
         return text or "" if status == 200 else ""
-
-
-def fetch_sitemap_bytes(session: requests.Session, url: str, *, timeout_seconds: float,
-                        deadline: float, max_bytes: int,
-                        is_allowed: Callable[[str], bool]) -> tuple[int, bytes]:
-    """GET a binary sitemap (.xml.gz): (status, at most max_bytes of body).
-
-    Redirects are followed only to URLs that is_allowed (same site, robots.txt)."""
-    current = url
-    for _ in range(MAX_SITEMAP_REDIRECTS + 1):
-        response = _get(session, current, timeout_seconds, deadline)
-        location = response.headers.get("Location")
-        if response.status_code not in REDIRECT_STATUSES or not location:
-            return response.status_code, _read_bounded(response, max_bytes, deadline)
-        response.close()
-        current = urljoin(current, location.strip())
-        if not is_allowed(current):
-            raise FetchError("bad_redirect", f"sitemap {url} redirects to {current}, "
-                             "which may not be fetched")
-    raise FetchError("too_many_redirects", f"more than {MAX_SITEMAP_REDIRECTS} redirects "
-                     f"from {url}")
-
-
-def _get(session: requests.Session, url: str, timeout_seconds: float,
-         deadline: float) -> requests.Response:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise FetchError("timeout", f"no time left to fetch {url}")
-    timeout = min(timeout_seconds, remaining)
-    try:
-        return session.get(url, stream=True, allow_redirects=False, timeout=(timeout, timeout))
-    except requests.Timeout as exc:
-        raise FetchError("timeout", f"request to {url} timed out after {timeout:g} s") from exc
-    except requests.RequestException as exc:
-        raise FetchError("connection", f"request to {url} failed: {type(exc).__name__}") from exc
-
-
-def _read_bounded(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
-    """Read at most max_bytes (after any Content-Encoding), giving up at the deadline."""
-    chunks, size = [], 0
-    try:
-        while size < max_bytes:
-            if time.monotonic() > deadline:
-                raise FetchError("timeout", f"download of {response.url} exceeded its deadline")
-            chunk = response.raw.read1(min(READ_CHUNK_BYTES, max_bytes - size),
-                                       decode_content=True)
-            if not chunk:
-                response.raw.release_conn()
-                return b"".join(chunks)
-            chunks.append(chunk)
-            size += len(chunk)
-    except (Urllib3HTTPError, OSError) as exc:
-        response.close()
-        raise FetchError("connection", f"reading {response.url} failed: {exc}") from exc
-    except FetchError:
-        response.close()
-        raise
-    response.close()  # cut at max_bytes
-    return b"".join(chunks)

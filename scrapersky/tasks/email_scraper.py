@@ -26,6 +26,7 @@ from scrapersky.models.retry import is_transient
 from scrapersky.scraping.crawling import CrawledPage, CrawlLimits, SiteCrawler, StartPageError
 from scrapersky.scraping.emails import analyse_html
 from scrapersky.scraping.fetching import build_session
+from scrapersky.sites import allowed_scan_ports
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class SiteScan:
         http = build_session(
             user_agent=user_agent,
             allow_private_networks=self.config["EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS"],
+            allowed_ports=allowed_scan_ports(self.config),
             pool_maxsize=limits.per_host_concurrency,
         )
         crawler = SiteCrawler(http, self.job.start_url, limits, user_agent=user_agent,
@@ -137,7 +139,8 @@ class SiteScan:
         return TaskStatus.COMPLETE.value
 
     def fail(self, exc: StartPageError) -> str:
-        """Fail the attempt on an unusable start page; transient causes are retried."""
+        """Fail the attempt on an unusable start page; transient causes are retried. The job's
+        error (what users read) names the category; the log keeps the detail (addresses)."""
         transient = is_transient(exc.reason, getattr(exc, "status_code", None))
         status = fail_or_retry(
             self.session, self.claim, error=f"start page failed: {exc}", transient=transient,
@@ -145,7 +148,7 @@ class SiteScan:
             retry_base_seconds=self.config["EMAIL_SCAN_RETRY_BASE_SECONDS"],
         )
         logger.warning("job_id=%s start page failed (%s): %s -> %s", self.claim.job_id,
-                       exc.reason, exc, status.value)
+                       exc.reason, exc.detail, status.value)
         return status.value
 
     def result(self) -> dict[str, Any]:

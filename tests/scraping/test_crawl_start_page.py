@@ -7,7 +7,14 @@ import requests
 
 from scrapersky.scraping.crawling import StartPageError
 from scrapersky.scraping.fetching import FetchError
-from tests.scraping.conftest import LoopbackSite, crawl, failing_dns, html_page, paths
+from tests.scraping.conftest import (
+    LoopbackSite,
+    crawl,
+    failing_dns,
+    fake_dns,
+    html_page,
+    paths,
+)
 
 pytestmark = pytest.mark.usefixtures("no_probes")
 
@@ -21,17 +28,29 @@ def test_dns_failure_is_a_start_page_error(session: requests.Session,
 
 
 def test_refused_connection_is_a_start_page_error(session: requests.Session) -> None:
-    with pytest.raises(StartPageError, match="connection refused by 127.0.0.1:1") as caught:
+    with pytest.raises(StartPageError, match="^127.0.0.1 refused the connection$") as caught:
         crawl(session, "http://127.0.0.1:1/")
     assert caught.value.reason == "refused"
+    assert caught.value.detail == "connection refused by 127.0.0.1:1"  # for the log only
 
 
 def test_disallowed_address_is_a_start_page_error(guarded_session: requests.Session,
                                                   site: LoopbackSite) -> None:
     site.page("/", html_page())
-    with pytest.raises(StartPageError, match=r"127\.0\.0\.1 .*not allowed \(loopback\)") as caught:
+    with pytest.raises(StartPageError, match=r"^127\.0\.0\.1 is a loopback address, which "
+                       "scans are not allowed to reach$") as caught:
         crawl(guarded_session, site.url("/"))
     assert caught.value.reason == "address_not_allowed" and site.requests == []
+
+
+def test_start_page_errors_name_the_category_not_the_address(
+        guarded_session: requests.Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_dns(monkeypatch, {"intranet.acme.test": ["10.0.0.1"]})
+    with pytest.raises(StartPageError) as caught:
+        crawl(guarded_session, "http://intranet.acme.test:8080/")
+    assert str(caught.value) == ("intranet.acme.test resolves to a private network address, "
+                                 "which scans are not allowed to reach")
+    assert "10.0.0.1" in caught.value.detail  # for the log
 
 
 @pytest.mark.parametrize(("route", "reason", "message"), [

@@ -37,9 +37,10 @@ def test_dns_failure_is_reported(session: requests.Session,
 
 
 def test_refused_connection_is_reported(session: requests.Session) -> None:
-    with pytest.raises(FetchError, match="^connection refused by 127.0.0.1:1$") as caught:
+    with pytest.raises(FetchError, match="^127.0.0.1 refused the connection$") as caught:
         quick_fetch(session, "http://127.0.0.1:1/")
     assert caught.value.reason == "refused"
+    assert caught.value.detail == "connection refused by 127.0.0.1:1"
 
 
 def test_fetches_html_and_follows_same_site_redirects(session: requests.Session,
@@ -58,6 +59,27 @@ def test_redirect_to_another_site_is_not_followed(session: requests.Session, sit
     with pytest.raises(FetchError, match="redirects to another site") as caught:
         quick_fetch(session, site.url("/"))
     assert caught.value.reason == "offsite_redirect" and other_site.requests == []
+
+
+def test_redirect_that_robots_txt_disallows_is_not_followed(session: requests.Session,
+                                                            site: LoopbackSite) -> None:
+    site.page("/old", "", status=301, Location="/private/x")
+    site.page("/private/x", "<p>hidden</p>")
+    with pytest.raises(FetchError, match=f"^{site.url('/old')} redirects to "
+                       f"{site.url('/private/x')}, which robots.txt disallows$") as caught:
+        quick_fetch(session, site.url("/old"), is_allowed=lambda url: "/private/" not in url)
+    assert caught.value.reason == "robots" and site.requests == ["/old"]
+
+
+def test_binary_bodies_are_read_raw_within_the_same_bounds(session: requests.Session,
+                                                           site: LoopbackSite) -> None:
+    data = bytes(range(256)) * 1000
+    site.page("/s.xml.gz", data, content_type="application/gzip")
+    site.page("/moved.gz", "", status=302, Location="/s.xml.gz")
+    result = quick_fetch(session, site.url("/moved.gz"), accept_binary=True, max_bytes=10_000)
+    assert (result.body, result.text, result.truncated) == (data[:10_000], None, True)
+    assert result.final_url == site.url("/s.xml.gz")
+    assert quick_fetch(session, site.url("/s.xml.gz")).body is None  # not asked for
 
 
 def test_redirect_loop_is_detected(session: requests.Session, site: LoopbackSite) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from scrapersky.scraping.crawl_model import CrawlStats
 from scrapersky.scraping.emails import Link
 from scrapersky.scraping.frontier import (
@@ -65,6 +67,22 @@ def test_disallowed_urls_are_skipped_when_popped():
     frontier.add_link("https://acme.dev/public", 1)
     assert frontier.pop_allowed(lambda url: "private" not in url).url == "https://acme.dev/public"
     assert frontier.stats.skipped == 1 and frontier.stats.queued == 0
+
+
+def test_skipping_disallowed_urls_stops_at_the_deadline():
+    frontier = new_frontier()
+    for n in range(100):
+        frontier.add_link(f"https://acme.dev/p{n}", 1)
+    checked = []
+
+    def is_allowed(url: str) -> bool:
+        checked.append(url)
+        return False
+
+    assert frontier.pop_allowed(is_allowed, deadline=time.monotonic() - 1) is None
+    assert checked == [] and frontier.stats.queued == 100
+    assert frontier.pop_allowed(is_allowed, deadline=time.monotonic() + 60) is None
+    assert len(checked) == 100 and frontier.stats.skipped == 100
 
 
 def test_next_pages_of_a_listing_keep_its_depth_and_score():

@@ -22,9 +22,11 @@ SITE = "https://acme.dev"
     ("/page/2/", "", "/", "/"),
     ("/team?page=2", "", "/team", "/team"),
     ("/blog?paged=3", "Older posts", "/blog?paged=2", "/blog"),
-    ("/people/2/", "2", "/people/", "/people/#/"),
-    ("/people/3/", "Next »", "/people/2/", "/people/#/"),
-    ("/mitarbeiter-2", "Weiter", "/mitarbeiter", "/mitarbeiter-#"),
+    ("/people/2/", "2", "/people/", "/people"),
+    ("/people/3/", "Next »", "/people/2/", "/people"),
+    ("/people/3/4/", "Next »", "/people/3/", "/people"),
+    ("/mitarbeiter-2", "Weiter", "/mitarbeiter", "/mitarbeiter"),
+    ("/blog/page/2/page/3/", "Older posts", "/blog/page/2/", "/blog"),
     ("/actus?debut=10", "Suivant ›", "/actus?debut=0", "/actus?debut=#"),
     ("/staff?dept=1&page=2", "»", "/staff?dept=1&page=1", "/staff?dept=#&page=#"),
 ])
@@ -100,6 +102,22 @@ def test_endless_pagination_stays_bounded(session: requests.Session, site: Loopb
     blog = [path for path in site.requests if path.startswith("/blog/page/")]
     news = [path for path in site.requests if path.startswith("/news?page=")]
     assert len(blog) == MAX_PAGES_PER_LISTING and len(news) == MAX_PAGES_PER_LISTING
+
+
+def test_next_links_that_nest_stay_one_bounded_listing(session: requests.Session,
+                                                       site: LoopbackSite) -> None:
+    # A common theme bug: page N links "page/N+1/", relative, so the pages nest without end:
+    # /blog/page/2/, /blog/page/2/page/3/, ... and each kept the depth of the first.
+    def nesting_blog(handler: BaseHTTPRequestHandler) -> None:
+        number = int(handler.path.strip("/").rsplit("/", 1)[-1]) if "/page/" in handler.path else 1
+        send_body(handler, html_page(f"page/{number + 1}/|Older posts"))
+
+    site.handler("*", nesting_blog)
+    site.page("/", html_page("/blog/|Blog"))
+    site.page("/robots.txt", "", status=404)
+    site.page("/sitemap.xml", "", status=404)
+    crawl(session, site.url("/"), max_pages=100, max_depth=3)
+    assert len([path for path in site.requests if "/page/" in path]) == MAX_PAGES_PER_LISTING
 
 
 def test_a_calendar_trap_stays_bounded_as_before(session: requests.Session,

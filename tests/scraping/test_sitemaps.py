@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import time
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -77,13 +78,16 @@ def test_disallowed_sitemaps_and_pages_are_never_requested(session: requests.Ses
               f"Sitemap: {site.url('/private/sitemap.xml')}\n", content_type="text/plain")
     site.page("/", html_page())
     site.page("/sitemap.xml", sitemap_index(site.url("/private/more.xml"),
-                                            site.url("/moved.xml.gz")), content_type=XML)
+                                            site.url("/moved.xml.gz"), site.url("/old.xml")),
+              content_type=XML)
     site.page("/moved.xml.gz", "", status=301, Location=site.url("/private/moved.xml.gz"))
+    site.page("/old.xml", "", status=301, Location="/private/x.xml")
     site.page("/private/sitemap.xml", urlset(site.url("/private/secret")), content_type=XML)
     site.page("/private/more.xml", urlset(site.url("/private/secret")), content_type=XML)
+    site.page("/private/x.xml", urlset(site.url("/private/secret")), content_type=XML)
     _, pages = crawl(session, site.url("/"))
     assert not [path for path in site.requests if path.startswith("/private/")]
-    assert site.requests == ["/robots.txt", "/", "/sitemap.xml", "/moved.xml.gz"]
+    assert site.requests == ["/robots.txt", "/", "/sitemap.xml", "/moved.xml.gz", "/old.xml"]
 
 
 def test_other_sites_sitemaps_and_pages_are_ignored(session: requests.Session, site: LoopbackSite,
@@ -158,6 +162,39 @@ def test_a_stalling_sitemap_costs_no_more_than_its_request_deadline(
     assert time.monotonic() - started < 2.5  # two sitemaps, 0.6 s each at most
     assert emails(pages) == {"hello@acme.com"}
     assert paths(site) == ["/", "/slow.xml", "/slow.xml.gz", "/contact"]
+
+
+def _drip_headers(handler: BaseHTTPRequestHandler, site: LoopbackSite) -> None:
+    """Send a status line, then one header line every 50 ms until the site stops."""
+    try:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        while not site.stopping.wait(0.05):
+            handler.wfile.write(b"X-Slow: y\r\n")
+            handler.wfile.flush()
+    except OSError:
+        return
+
+
+def test_a_gzipped_sitemap_dripping_headers_costs_no_more_than_its_request_deadline(
+        session: requests.Session, site: LoopbackSite) -> None:
+    site.page("/robots.txt", f"Sitemap: {site.url('/slow.xml.gz')}\n", content_type="text/plain")
+    site.handler("/slow.xml.gz", lambda h: _drip_headers(h, site))
+    site.page("/", html_page("/contact|Contact"))
+    site.page("/contact", html_page(body="hello@acme.com"))
+    started = time.monotonic()
+    _, pages = crawl(session, site.url("/"), request_timeout_seconds=0.3)
+    assert time.monotonic() - started < 1.5  # the sitemap's deadline is 0.6 s
+    assert emails(pages) == {"hello@acme.com"}
+
+
+def test_a_gzipped_sitemap_is_read_whatever_its_name_and_type(session: requests.Session,
+                                                               site: LoopbackSite) -> None:
+    listed = gzip.compress(urlset(site.url("/partners/regional-office")).encode())
+    site.page("/sitemap.xml", listed, content_type="application/octet-stream")
+    site.page("/", html_page())
+    site.page("/partners/regional-office", html_page(body="north@acme.com"))
+    _, pages = crawl(session, site.url("/"))
+    assert emails(pages) == {"north@acme.com"}
 
 
 def test_parse_sitemap_reads_urlsets_indexes_and_text_lists() -> None:
