@@ -30,6 +30,14 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 control_socket_disable = True
 
 
+def on_starting(server):
+    """Before listening: refuse an open bind without tokens (unless SCRAPERSKY_ALLOW_OPEN) and
+    a weak SECRET_KEY with them; generate the instance key once for every worker."""
+    from scrapersky.exposure import check_server_start
+
+    check_server_start(server.cfg.bind)
+
+
 def post_worker_init(worker):
     """Designate this worker as the scheduler's host if it wins the lock."""
     from scrapersky.schedulers.runner import start_designated_scheduler

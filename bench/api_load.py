@@ -13,9 +13,10 @@ domains do not resolve and private networks stay refused); GET .../scan/status/<
 those jobs while the scheduler works through them; and a mixed phase (half submit, half
 status). It prints throughput, p50/p99/max latency and errors per phase, the CPU of the
 client, of gunicorn and of each worker, the submit/healthz throughput ratio, and checks
-that the database holds one job per successful submit. The per-client submit rate limit is
-turned off (SCRAPERSKY_SUBMIT_RATE_LIMIT=off): all clients share one address, and the bench
-measures the server, not the limit.
+that the database holds one job per successful submit. The per-client submit rate limit and
+the cap on pending jobs are turned off (SCRAPERSKY_SUBMIT_RATE_LIMIT=off,
+SCRAPERSKY_MAX_PENDING_PER_USER=off): all clients share one address and one user, and the
+bench measures the server, not the limits.
 """
 
 from __future__ import annotations
@@ -238,10 +239,11 @@ def count_jobs(url: str, instance: Path) -> set[str]:
 def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) -> dict:
     """Serve one database with gunicorn, load it, and return its rows and job counts."""
     instance, port = tmp / f"instance-{label}", free_port()
-    # Every client shares one loopback address: the per-client submit limit is lifted, so
-    # the bench measures what the server can take.
+    # Every client shares one loopback address and one user: the per-client submit limit and
+    # the pending-job cap are lifted, so the bench measures what the server can take.
     env = server_env(url, instance, EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS="false",
-                     GUNICORN_BIND=f"127.0.0.1:{port}", SCRAPERSKY_SUBMIT_RATE_LIMIT="off")
+                     GUNICORN_BIND=f"127.0.0.1:{port}", SCRAPERSKY_SUBMIT_RATE_LIMIT="off",
+                     SCRAPERSKY_MAX_PENDING_PER_USER="off")
     env.update({name: str(value) for name, value in (
         ("WEB_CONCURRENCY", args.workers), ("GUNICORN_THREADS", args.threads)) if value})
     migrate(env)

@@ -8,19 +8,29 @@ from typing import Any
 from dotenv import load_dotenv
 from flask import Flask
 
-from scrapersky.config import PROJECT_ROOT, build_config, database_uri, engine_options
+from scrapersky.config import (
+    PROJECT_ROOT,
+    build_config,
+    database_uri,
+    engine_options,
+    instance_folder,
+    parse_api_tokens,
+    parse_trusted_hosts,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: config, extensions, blueprints, error handlers, CLI."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("SCRAPERSKY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=instance_folder(os.environ),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
     register_config(app, test_config)
     register_logging(app)
+    register_secret_key(app)
+    register_request_reading(app)
     register_extensions(app)
     register_blueprints(app)
     register_access(app)
@@ -45,6 +55,11 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config.update(
                 SQLALCHEMY_DATABASE_URI=uri, SQLALCHEMY_ENGINE_OPTIONS=engine_options(uri)
             )
+        # Test settings may give these as the environment would: parse them the same way.
+        for name, parse in (("SCRAPERSKY_API_TOKENS", parse_api_tokens),
+                            ("SCRAPERSKY_TRUSTED_HOSTS", parse_trusted_hosts)):
+            if isinstance(app.config.get(name), str):
+                app.config[name] = parse(app.config[name])
 
 
 def register_logging(app: Flask) -> None:
@@ -52,6 +67,24 @@ def register_logging(app: Flask) -> None:
     from scrapersky.logs import configure_logging
 
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+
+
+def register_secret_key(app: Flask) -> None:
+    """Use SECRET_KEY or the instance folder's generated key; refuse a weak one with tokens."""
+    from scrapersky.secret_key import check_secret_key, resolve_secret_key
+
+    key = resolve_secret_key(app.config["SECRET_KEY"], app.instance_path)
+    check_secret_key(key, bool(app.config["SCRAPERSKY_API_TOKENS"]))
+    app.config["SECRET_KEY"] = key
+
+
+def register_request_reading(app: Flask) -> None:
+    """Read clients through SCRAPERSKY_PROXY_COUNT proxies; refuse JSON nested too deep."""
+    from scrapersky.exposure import register_proxy_fix
+    from scrapersky.json_bodies import BoundedJSONProvider
+
+    register_proxy_fix(app)
+    app.json = BoundedJSONProvider(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -88,10 +121,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_access(app: Flask) -> None:
-    """Require tokens when configured (API bearer, dashboard login); limit submit rates."""
-    from scrapersky.blueprints.auth import register_auth, register_rate_limits
+    """Refuse an open `flask run --host`; answer only served Host names; require tokens when
+    configured (API bearer, dashboard login); limit submits and failed logins."""
+    from scrapersky.blueprints.auth import register_auth
+    from scrapersky.exposure import check_dev_server_bind, register_host_check
+    from scrapersky.ratelimits import register_rate_limits
 
+    check_dev_server_bind(app)
     register_auth(app)
+    register_host_check(app)  # after register_auth: the Host is checked first of all
     register_rate_limits(app)
 
 

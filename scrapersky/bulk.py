@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scrapersky.sites import InvalidSiteError, parse_site
-from scrapersky.submission import submit_site
+from scrapersky.submission import check_pending_limit, queue_site
 
 MAX_BULK_SITES = 500
 MAX_BULK_FILE_BYTES = 512_000
@@ -53,7 +53,7 @@ def entries_from_csv(data: bytes) -> list[Entry]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = read_csv_rows(text, dialect)
     column, start = 0, 0
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     named = [name for name in SITE_COLUMNS if name in header]
@@ -62,6 +62,17 @@ def entries_from_csv(data: bytes) -> list[Entry]:
     return [Entry(f"CSV row {number}", row[column].strip())
             for number, row in enumerate(rows[start:], start=start + 1)
             if len(row) > column and row[column].strip()]
+
+
+def read_csv_rows(text: str, dialect: type[csv.Dialect] | csv.Dialect) -> list[list[str]]:
+    """Return the rows of a CSV text, or raise BulkInputError naming the row that cannot be
+    read (a cell over the csv module's limit of 128 kB, an unclosed quote)."""
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise BulkInputError(f"The CSV file cannot be read at line {reader.line_num}: "
+                             f"{exc}.") from exc
 
 
 def _decode(data: bytes) -> str:
@@ -81,8 +92,10 @@ def check_entries(entries: list[Entry]) -> list[Entry]:
     return entries
 
 
-def submit_entries(entries: Iterable[Entry], user_id: str) -> list[Outcome]:
-    """Queue a scan per valid entry through the shared submit path; one outcome each."""
+def submit_entries(entries: list[Entry], user_id: str) -> list[Outcome]:
+    """Queue a scan per valid entry through the shared submit path; one outcome each.
+    Nothing is queued when the entries would take the user past the pending-job cap."""
+    check_pending_limit(user_id, len(entries))
     outcomes: list[Outcome] = []
     seen: dict[str, str] = {}
     for entry in entries:
@@ -96,7 +109,7 @@ def submit_entries(entries: Iterable[Entry], user_id: str) -> list[Outcome]:
                                     site.key))
             continue
         seen[site.key] = entry.where
-        job, deduplicated = submit_site(site, user_id)
+        job, deduplicated = queue_site(site, user_id)
         outcomes.append(Outcome(entry, "active" if deduplicated else "queued", "",
                                 job.domain.host, job.job_id))
     return outcomes

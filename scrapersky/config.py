@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import click
 
 MIN_API_TOKEN_CHARS = 16
 MAX_USER_NAME_CHARS = 120
@@ -44,6 +47,69 @@ def parse_positive_int(value: str) -> int:
     return number
 
 
+def parse_non_negative_int(value: str) -> int:
+    """Read a whole number that must be at least 0."""
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be at least 0, got {value!r}")
+    return number
+
+
+def parse_cookie_secure(value: str) -> bool | str:
+    """Read SESSION_COOKIE_SECURE: `auto` (Secure when the request came over https) or a
+    boolean."""
+    return "auto" if value.strip().lower() == "auto" else parse_bool(value)
+
+
+def parse_pending_limit(value: str) -> int:
+    """Read a cap on pending jobs: a whole number from 1; `off` (0) disables it."""
+    return 0 if value.strip().lower() in RATE_LIMIT_OFF else parse_positive_int(value)
+
+
+def parse_trusted_hosts(value: str) -> tuple[str, ...]:
+    """Read host names, comma-separated: `example.com`, `.example.com` (it and its
+    subdomains), IP addresses, or `*` (any host)."""
+    hosts = tuple(normalise_trusted_host(item) for item in value.split(",") if item.strip())
+    if "*" in hosts and len(hosts) > 1:
+        raise ValueError("`*` allows every host; list it alone")
+    return hosts
+
+
+def normalise_trusted_host(item: str) -> str:
+    """Return one trusted-host entry in the form requests are compared with."""
+    entry = item.strip().lower().rstrip(".")
+    if entry == "*":
+        return entry
+    try:
+        return str(ipaddress.ip_address(entry.strip("[]")))
+    except ValueError:
+        pass
+    dot, name = ("." if entry.startswith(".") else ""), entry.lstrip(".")
+    try:
+        name = name.encode("idna").decode("ascii")  # Host headers carry the ASCII form
+    except UnicodeError:
+        name = ""
+    if not name or not all(label and len(label) <= 63 and label.replace("-", "").isalnum()
+                           and label.isascii() for label in name.split(".")):
+        raise ValueError(f"{item.strip()!r} is not a host name (give names without ports, "
+                         "e.g. scan.example.com or .example.com)")
+    return dot + name
+
+
+def parse_storage_uri(value: str) -> str:
+    """Read where rate-limit counters live: a `limits` storage URI such as memory:// or
+    redis://host:6379; empty for the shared file in the instance folder."""
+    from limits.storage import SCHEMES
+
+    import scrapersky.ratelimit_storage  # noqa: F401  (registers its scheme)
+
+    scheme = value.strip().partition("://")[0]
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown storage scheme {scheme!r}; use e.g. memory:// or "
+                         "redis://host:6379")
+    return value.strip()
+
+
 def token_fingerprint(token: str) -> str:
     """Return a stable, non-secret label of a token (the name of an unnamed one)."""
     return "token-" + hashlib.sha256(token.encode()).hexdigest()[:10]
@@ -75,6 +141,14 @@ def parse_rate_limit(value: str) -> str:
     return value.strip()
 
 
+def parse_ports(value: str) -> tuple[int, ...]:
+    """Read TCP ports, comma-separated: `80,443,8080,8443`."""
+    ports = sorted({int(item) for item in value.split(",") if item.strip()})
+    if not ports or not all(1 <= port <= 65535 for port in ports):
+        raise ValueError("expected one or more ports from 1 to 65535, comma-separated")
+    return tuple(ports)
+
+
 def parse_log_format(value: str) -> str:
     """Read the log format: text or json."""
     lowered = value.strip().lower()
@@ -86,7 +160,7 @@ def parse_log_format(value: str) -> str:
 # name -> (default, parser). `.env.example` lists exactly these keys.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "DATABASE_URL": ("", str),
-    "SECRET_KEY": ("dev-only-change-me", str),
+    "SECRET_KEY": ("", str),
     "LOG_LEVEL": ("INFO", str),
     "LOG_FORMAT": ("text", parse_log_format),
     "EMAIL_SCAN_SCHEDULER_ENABLED": (True, parse_bool),
@@ -106,15 +180,28 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "EMAIL_SCAN_PER_HOST_CONCURRENCY": (2, parse_positive_int),
     "EMAIL_SCAN_INCLUDE_SUBDOMAINS": (False, parse_bool),
     "EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS": (False, parse_bool),
+    "EMAIL_SCAN_ALLOWED_PORTS": ((80, 443, 8080, 8443), parse_ports),
     "EMAIL_SCAN_USER_AGENT": (DEFAULT_USER_AGENT, str),
     "SCRAPERSKY_API_TOKENS": ({}, parse_api_tokens),
-    "SCRAPERSKY_SUBMIT_RATE_LIMIT": ("120/minute", parse_rate_limit),
-    "SCRAPERSKY_RATE_LIMIT_STORAGE_URI": ("memory://", str),
+    "SCRAPERSKY_ALLOW_OPEN": (False, parse_bool),
+    "SCRAPERSKY_TRUSTED_HOSTS": ((), parse_trusted_hosts),
+    "SCRAPERSKY_PROXY_COUNT": (0, parse_non_negative_int),
+    "SESSION_COOKIE_SECURE": ("auto", parse_cookie_secure),
+    "SCRAPERSKY_SUBMIT_RATE_LIMIT": ("600/minute", parse_rate_limit),
+    "SCRAPERSKY_LOGIN_RATE_LIMIT": ("10/minute", parse_rate_limit),
+    "SCRAPERSKY_RATE_LIMIT_STORAGE_URI": ("", parse_storage_uri),
+    "SCRAPERSKY_MAX_PENDING_PER_USER": (1000, parse_pending_limit),
 }
 
 
-class ConfigError(RuntimeError):
-    """A setting in the environment has a value we cannot use."""
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting in the environment has a value we cannot use. The command line and gunicorn
+    both print its message as one `Error: ...` line instead of a traceback."""
+
+
+def instance_folder(environ: Mapping[str, str]) -> str:
+    """Return the instance folder: SCRAPERSKY_INSTANCE_PATH, else `instance/` of the checkout."""
+    return environ.get("SCRAPERSKY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
 
 
 def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, Request, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_apscheduler import APScheduler
 from flask_migrate import Migrate
@@ -51,12 +51,20 @@ csrf = CSRFProtect()
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, minus building a signer for each request that sends
-    no session cookie (API calls, health checks)."""
+    no session cookie (API calls, health checks); SESSION_COOKIE_SECURE may be `auto`."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Return whether the cookie is Secure: `auto` means when the request came over
+        https (as seen through SCRAPERSKY_PROXY_COUNT proxies)."""
+        setting = app.config["SESSION_COOKIE_SECURE"]
+        if setting == "auto":
+            return has_request_context() and request.is_secure
+        return bool(setting)
 
 
 def configure_sqlite(engine: Engine) -> None:

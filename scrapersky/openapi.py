@@ -20,14 +20,17 @@ BEARER = "bearerAuth"
 
 # name -> (status, description); each answers in the one error shape.
 ERROR_RESPONSES = {
-    "BadRequest": ("400", "The body is not a JSON object, or the job id is malformed."),
+    "BadRequest": ("400", "The body is not a JSON object (or nests more than 32 levels), "
+                   "or the job id is malformed."),
     "Unauthorized": ("401", "No valid Authorization: Bearer <token> header "
                      "(only when API tokens are configured)."),
     "NotFound": ("404", "No job has this id."),
     "Conflict": ("409", "The job's state does not allow this request."),
     "PayloadTooLarge": ("413", "The body is larger than 1 MB."),
     "ValidationError": ("422", "A field is invalid; details names the field."),
-    "TooManyRequests": ("429", "This client's submit rate limit was reached; see Retry-After."),
+    "TooManyRequests": ("429", "This client's submit rate limit was reached (each site of a "
+                        "bulk list counts; see Retry-After), or its user has "
+                        "SCRAPERSKY_MAX_PENDING_PER_USER jobs waiting."),
 }
 JOB_ID = {"name": "job_id", "in": "path", "required": True,
           "schema": {"type": "string", "format": "uuid"}, "description": "the job's id"}

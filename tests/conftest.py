@@ -69,7 +69,7 @@ def app_config(database_url: str) -> dict:
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-key-that-is-at-least-32-bytes",
         "EMAIL_SCAN_ALLOW_PRIVATE_NETWORKS": True,
         "EMAIL_SCAN_SCHEDULER_ENABLED": False,
         "EMAIL_SCAN_MAX_PAGES": 10,

@@ -1,9 +1,8 @@
-"""Access control: API bearer tokens, the dashboard login, the open-server warning and
-submit rate limits."""
+"""Access control: API bearer tokens, the dashboard login and submit rate limits (the
+open-server refusal is in test_exposure.py)."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 import flask_migrate
@@ -11,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from scrapersky import create_app
-from scrapersky.blueprints.auth import is_loopback_bind, warn_if_open
 from scrapersky.config import ConfigError, load_settings, parse_api_tokens
 from scrapersky.extensions import db
 from scrapersky.models import Job
@@ -161,28 +159,6 @@ def test_token_setting_is_parsed_and_checked():
     for bad in ("short", f"{ALICE},{ALICE}", "alice:"):
         with pytest.raises(ConfigError, match="SCRAPERSKY_API_TOKENS"):
             load_settings({"SCRAPERSKY_API_TOKENS": bad})
-
-
-@pytest.mark.parametrize(("bind", "is_open"), [
-    ("127.0.0.1:8000", False), ("localhost:8000", False), ("[::1]:8000", False),
-    ("unix:/run/scrapersky.sock", False), ("0.0.0.0:8000", True), ("[::]:8000", True),
-    ("192.168.1.5:80", True), ("127.0.0.1:8000 0.0.0.0:9000", True), ("", False)])
-def test_warns_when_an_open_server_listens_beyond_loopback(caplog, bind, is_open):
-    with caplog.at_level(logging.WARNING, logger="scrapersky"):
-        assert warn_if_open(bind) is is_open
-    assert ("SCRAPERSKY_API_TOKENS is not set" in caplog.text) is is_open
-
-
-def test_factory_warns_only_without_tokens(app_config, monkeypatch, caplog):
-    monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:8000")
-    with caplog.at_level(logging.WARNING, logger="scrapersky"):
-        create_app(app_config)
-    assert "SCRAPERSKY_API_TOKENS is not set" in caplog.text
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="scrapersky"):
-        create_app({**app_config, "SCRAPERSKY_API_TOKENS": TOKENS})
-    assert "SCRAPERSKY_API_TOKENS" not in caplog.text
-    assert is_loopback_bind("127.0.0.2:80")
 
 
 def test_submits_are_rate_limited_per_client_in_the_json_error_shape(make_app):

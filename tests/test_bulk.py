@@ -85,3 +85,13 @@ def test_bulk_form_needs_its_csrf_token(client, app):
     assert job_count(app) == 0
     ok = client.post("/scan/bulk", data={"sites": "acme.dev", "csrf_token": csrf_token(client)})
     assert ok.status_code == 200 and job_count(app) == 1
+
+
+def test_csv_with_an_oversized_cell_is_refused_with_its_line(client, app):
+    data = b"url\nacme.dev\n" + b"x" * 200_000 + b".dev\nbeta.dev\n"
+    response = client.post("/scan/bulk", data={"csv_file": (io.BytesIO(data), "sites.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert ("The CSV file cannot be read at line 3: field larger than field limit"
+            in response.get_data(as_text=True))
+    assert job_count(app) == 0

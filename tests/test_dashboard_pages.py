@@ -120,3 +120,14 @@ def test_contacts_csv_exports_the_filtered_list_defused(client, app):
     assert {row["context"] for row in rows} == {"'=cmd()"}
     every = client.get("/contacts.csv?type=free").get_data(as_text=True)
     assert every.splitlines()[1].startswith("beta@gmail.com,free")
+
+
+
+def test_absurd_page_numbers_show_an_empty_page(client):
+    client.post("/scan", data={"url": "acme.dev"})
+    for path in ("/", "/partials/jobs", "/contacts"):
+        for page in ("100000000000000000000", "-5", "x"):
+            response = client.get(f"{path}?page={page}")
+            assert response.status_code == 200, (path, page)
+    assert "acme.dev" not in client.get("/?page=100000000000000000000").get_data(as_text=True)
+    assert "acme.dev" in client.get("/?page=-5").get_data(as_text=True)

@@ -1,12 +1,9 @@
-"""Access: bearer tokens for the API, a token login for the dashboard, submit rate limits."""
+"""Access: bearer tokens for the API and a token login for the dashboard."""
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
-import os
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,29 +17,24 @@ from flask import (
     session,
     url_for,
 )
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from scrapersky.blueprints.errors import API_PREFIX, error_json
-from scrapersky.config import parse_api_tokens, token_fingerprint
 from scrapersky.extensions import csrf
+from scrapersky.secret_key import session_token_id
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 TOKENS_KEY = "scrapersky_api_tokens"
+SESSION_IDS_KEY = "scrapersky_session_token_ids"
 OPEN_ENDPOINTS = {"health.healthz", "health.metrics_text", "auth.login", "static"}
 # Read-only documents a logged-in dashboard user may open in the browser.
 # Read-only API pages a logged-in browser opens from the dashboard (docs, the job page's
 # CSV/JSON export links); everything else under /api/ takes bearer tokens only.
 SESSION_API_ENDPOINTS = {"docs.openapi_json", "docs.api_docs", "email_scanner.contacts"}
-SUBMIT_ENDPOINTS = ("email_scanner.submit_scan", "email_scanner.submit_scans",
-                    "email_scanner.retry", "dashboard.submit", "dashboard.submit_bulk",
-                    "dashboard.retry")
-LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 REALM = 'Bearer realm="scrapersky"'
 
 
@@ -62,13 +54,13 @@ def is_access_controlled() -> bool:
     return bool(configured_tokens())
 
 
-def find_token_user(candidate: str) -> tuple[str, str] | None:
-    """Return (name, fingerprint) of the token equal to `candidate`, comparing in constant
-    time against every configured token."""
+def find_token(candidate: str) -> str | None:
+    """Return the configured token equal to `candidate`, comparing in constant time against
+    every configured token."""
     found = None
-    for token, name in configured_tokens().items():
+    for token in configured_tokens():
         if hmac.compare_digest(token.encode(), candidate.encode()):
-            found = (name, token_fingerprint(token))
+            found = token
     return found
 
 
@@ -77,17 +69,16 @@ def bearer_user() -> str | None:
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
         return None
-    found = find_token_user(credential.strip())
-    return found[0] if found else None
+    token = find_token(credential.strip())
+    return configured_tokens()[token] if token else None
 
 
 def session_user() -> str | None:
-    """Return the logged-in user, if their token is still configured."""
-    fingerprint = session.get("token_id")
-    fingerprints = {token_fingerprint(token) for token in configured_tokens()}
-    if fingerprint not in fingerprints:
+    """Return the logged-in user, if the session's token is still configured."""
+    token_id = session.get("token_id")
+    if not isinstance(token_id, str):
         return None
-    return session.get("user")
+    return current_app.extensions[SESSION_IDS_KEY].get(token_id)
 
 
 def authenticate_request() -> Response | tuple[Response, int] | None:
@@ -135,14 +126,14 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400 if request.method == "POST" else 200
-    found = find_token_user(form.token.data.strip())
-    if found is None:
+    token = find_token(form.token.data.strip())
+    if token is None:
         logger.warning("failed dashboard login from %s", request.remote_addr)
         form.token.errors.append("This token is not valid.")
         return render_template("login.html", form=form), 401
     session.clear()  # a fresh session: nothing carried over from before the login
-    session["user"], session["token_id"] = found
-    logger.info("dashboard login by %s", found[0])
+    session["token_id"] = session_token_id(token, current_app.secret_key)
+    logger.info("dashboard login by %s", configured_tokens()[token])
     return redirect(safe_next(request.args.get("next")))
 
 
@@ -155,76 +146,16 @@ def logout():
 
 
 def register_auth(app: Flask) -> None:
-    """Load the tokens, guard every request, and warn when an open server is exposed."""
-    raw = app.config.get("SCRAPERSKY_API_TOKENS") or {}
-    tokens = parse_api_tokens(raw) if isinstance(raw, str) else dict(raw)
+    """Load the tokens and guard every request with them."""
+    tokens = dict(app.config.get("SCRAPERSKY_API_TOKENS") or {})
     app.extensions[TOKENS_KEY] = tokens
+    app.extensions[SESSION_IDS_KEY] = {session_token_id(token, app.secret_key): name
+                                       for token, name in tokens.items()}
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.register_blueprint(bp)
     # The login form checks its own CSRF token, so a bad one shows the login page again.
     csrf.exempt(login)
-    # First of all before_request hooks: nothing (CSRF errors, rate limits) may answer
-    # an anonymous caller before access is checked.
+    # First of all before_request hooks (but the Host check): nothing (CSRF errors, rate
+    # limits) may answer an anonymous caller before access is checked.
     app.before_request_funcs.setdefault(None, []).insert(0, authenticate_request)
-    if not tokens:
-        warn_if_open(open_binds(os.environ))
-
-
-def warn_if_open(bind: str) -> bool:
-    """Log a WARNING when an unprotected server listens beyond loopback; True if it did.
-    Call it only when no tokens are configured."""
-    exposed = [address for address in bind.replace(",", " ").split()
-               if not is_loopback_bind(address)]
-    if not exposed:
-        return False
-    logger.warning("SCRAPERSKY_API_TOKENS is not set and the server listens on %s: anyone "
-                   "who can reach it can submit scans and read every result",
-                   ", ".join(exposed))
-    return True
-
-
-def is_loopback_bind(address: str) -> bool:
-    """Return whether a gunicorn bind (`host:port`, `[::1]:port`, `unix:...`, `fd://`) is
-    reachable from this machine only."""
-    if address.startswith(("unix:", "fd://")):
-        return True
-    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or "]" in address else address
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name or 0.0.0.0-like wildcard: assume it is reachable
-
-
-def client_key() -> str:
-    """Rate-limit key: the authenticated user, else the client address."""
-    user = getattr(g, "user", None)
-    return f"user:{user}" if user else f"addr:{get_remote_address()}"
-
-
-def register_rate_limits(app: Flask) -> None:
-    """Limit submits (and login attempts) per client; SCRAPERSKY_SUBMIT_RATE_LIMIT."""
-    rate = app.config["SCRAPERSKY_SUBMIT_RATE_LIMIT"]
-    limiter = Limiter(key_func=client_key, headers_enabled=True,
-                      storage_uri=app.config["SCRAPERSKY_RATE_LIMIT_STORAGE_URI"])
-    app.extensions["scrapersky_limiter"] = limiter
-    if not rate:
-        return  # no limits: no per-request checks either
-    limiter.init_app(app)
-    limited = {endpoint for endpoint in SUBMIT_ENDPOINTS if endpoint in app.view_functions}
-    limited.add("auth.login")
-    # The limiter looks at every request; the others (status reads, /healthz) skip it.
-    limiter.request_filter(lambda: request.endpoint not in limited)
-    submit_limit = limiter.shared_limit(rate, scope="submit")
-    for endpoint in limited - {"auth.login"}:
-        app.view_functions[endpoint] = submit_limit(app.view_functions[endpoint])
-    login_limit = limiter.limit(rate, methods=["POST"])
-    app.view_functions["auth.login"] = login_limit(app.view_functions["auth.login"])
-
-
-def open_binds(environ: Mapping[str, str]) -> str:
-    """Return where this server says it listens: GUNICORN_BIND or FLASK_RUN_HOST."""
-    return environ.get("GUNICORN_BIND") or environ.get("FLASK_RUN_HOST") or ""

@@ -9,6 +9,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -39,8 +40,10 @@ from scrapersky.reports import (
     list_contacts,
     list_jobs,
 )
+from scrapersky.schemas.email_scan import MAX_PAGE
 from scrapersky.submission import (
     JobStateError,
+    PendingLimitError,
     cancel_scan,
     current_user_id,
     retry_scan,
@@ -86,12 +89,28 @@ def submit():
 @bp.post("/scan/bulk")
 def submit_bulk():
     """Queue many sites at once and show what happened to each line."""
-    form = BulkScanForm()
-    if not form.validate_on_submit():
+    form = bulk_form()
+    if not form.is_valid:
         return render_dashboard(bulk_form=form), 400
     outcomes = submit_entries(form.entries, current_user_id())
     return render_dashboard(bulk_form=form, bulk_results=outcomes,
                             bulk_summary=summarise(outcomes))
+
+
+def bulk_form() -> BulkScanForm:
+    """Return this request's bulk form, read and validated once (the submit limit counts
+    its sites before the view runs)."""
+    if "bulk_form" not in g:
+        form = BulkScanForm()
+        form.is_valid = form.validate_on_submit()
+        g.bulk_form = form
+    return g.bulk_form
+
+
+def bulk_size() -> int:
+    """Return how many sites the bulk form lists (1 when it cannot be read)."""
+    form = bulk_form()
+    return len(form.entries) if form.is_valid else 1
 
 
 @bp.get("/jobs/<job_id>")
@@ -132,7 +151,13 @@ def csrf_failed(error: CSRFError):
     """Show the form again with the reason instead of a bare 400 page."""
     if request.path.startswith("/api/"):
         return error
-    return render_dashboard(csrf_error=f"Not submitted: {error.description}"), 400
+    return render_dashboard(form_error=f"Not submitted: {error.description}"), 400
+
+
+@bp.errorhandler(PendingLimitError)
+def too_many_pending(error: PendingLimitError):
+    """Show the dashboard with why nothing was queued."""
+    return render_dashboard(form_error=f"Not queued: {error}"), 429
 
 
 @bp.post("/jobs/<job_id>/cancel")
@@ -159,8 +184,8 @@ def retry(job_id: str):
 
 
 def page_arg() -> int:
-    """Return the requested page number, at least 1."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """Return the requested page number, from 1 to MAX_PAGE (past it no page has rows)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def search_arg() -> str | None:
@@ -209,10 +234,10 @@ def job_context(job_id: str) -> dict[str, Any]:
 
 
 def render_dashboard(form: ScanForm | None = None, bulk_form: BulkScanForm | None = None,
-                     csrf_error: str | None = None, **extra: Any):
+                     form_error: str | None = None, **extra: Any):
     """Render the dashboard; without JavaScript it refreshes itself while jobs are active."""
     context = jobs_context()
     refresh = REFRESH_SECONDS if context["active"] and request.method == "GET" else None
     return render_template("dashboard.html", form=form or ScanForm(),
-                           bulk_form=bulk_form or BulkScanForm(), csrf_error=csrf_error,
+                           bulk_form=bulk_form or BulkScanForm(), form_error=form_error,
                            refresh=refresh, **context, **extra)

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from scrapersky.blueprints.errors import ApiError
 from scrapersky.extensions import csrf, db
+from scrapersky.json_bodies import MAX_JSON_DEPTH
 from scrapersky.reports import (
     contacts_csv,
     job_contacts,
@@ -30,8 +31,16 @@ from scrapersky.schemas import (
     JobStatusResponse,
     JobSubmissionResponse,
 )
+from scrapersky.schemas.email_scan import MAX_BULK_SITES
 from scrapersky.sites import InvalidSiteError, Site, parse_site
-from scrapersky.submission import cancel_scan, current_user_id, retry_scan, submit_site
+from scrapersky.submission import (
+    cancel_scan,
+    check_pending_limit,
+    current_user_id,
+    queue_site,
+    retry_scan,
+    submit_site,
+)
 
 bp = Blueprint("email_scanner", __name__, url_prefix="/api/v3/email-scan")
 csrf.exempt(bp)
@@ -51,10 +60,24 @@ bulk_response = BulkScanResponse()
 def json_body() -> dict:
     """Return the request's JSON object, or raise a 400 saying what is wrong."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object, e.g. "
-                       '{"url": "https://example.com"}', {"body": ["not a JSON object"]})
-    return body
+    if isinstance(body, dict):
+        return body
+    if body is not None:
+        problem = "not a JSON object"
+    elif request.is_json:
+        problem = f"not valid JSON, or nested more than {MAX_JSON_DEPTH} levels deep"
+    else:
+        problem = "not JSON: send Content-Type: application/json"
+    raise ApiError(400, "bad_request", "the body must be a JSON object, e.g. "
+                   '{"url": "https://example.com"}', {"body": [problem]})
+
+
+def bulk_size() -> int:
+    """Return how many sites a bulk submit lists (1 when it lists none): the submit limit
+    counts each."""
+    body = request.get_json(silent=True)
+    sites = body.get("sites") if isinstance(body, dict) else None
+    return min(max(len(sites), 1), MAX_BULK_SITES) if isinstance(sites, list) else 1
 
 
 def load_job_id(job_id: str) -> str:
@@ -90,6 +113,7 @@ def submit_scans():
     """Queue scans of up to 500 websites; one result per item, 202 if any was queued."""
     items = bulk_request.load(json_body())["sites"]
     user_id = current_user_id()
+    check_pending_limit(user_id, len(items))
     results = [bulk_item_result(item, user_id) for item in items]
     body = {status: sum(r["status"] == status for r in results)
             for status in ("queued", "already_active", "invalid")}
@@ -103,7 +127,7 @@ def bulk_item_result(item: Any, user_id: str) -> dict[str, Any]:
         site = load_bulk_item(item)
     except (ValidationError, InvalidSiteError) as exc:
         return {"input": item, "status": "invalid", "error": error_text(exc)}
-    job, deduplicated = submit_site(site, user_id)
+    job, deduplicated = queue_site(site, user_id)
     return {"input": item, "status": "already_active" if deduplicated else "queued",
             "domain": job.domain.host, "job_id": job.job_id,
             "status_url": url_for("email_scanner.scan_status", job_id=job.job_id)}

@@ -58,9 +58,16 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_not_found_handler(app: Flask) -> None:
-    """Answer 404 for an unknown job id and 409 for a request the job's state forbids."""
+    """Answer 404 for an unknown job id, 409 for a request the job's state forbids and 429
+    past the cap on a user's pending jobs."""
     from scrapersky.reports import JobNotFoundError
-    from scrapersky.submission import JobStateError
+    from scrapersky.submission import JobStateError, PendingLimitError
+
+    @app.errorhandler(PendingLimitError)
+    def handle_pending_limit(exc: PendingLimitError):
+        if not request.path.startswith(API_PREFIX):
+            return str(exc), 429
+        return error_json(429, "too_many_pending_jobs", str(exc), exc.details)
 
     @app.errorhandler(JobStateError)
     def handle_job_state(exc: JobStateError):

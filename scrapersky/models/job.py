@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     exists,
+    func,
     insert,
     select,
     text,
@@ -36,6 +37,7 @@ from scrapersky.models.task_status import TaskStatus
 EMAIL_SCAN = "email_scan"
 MAX_ERROR_CHARS = 2000
 _ACTIVE_SQL = "status IN ('PENDING', 'RUNNING')"
+_PENDING_SQL = "status = 'PENDING'"
 
 
 def new_job_id() -> str:
@@ -61,6 +63,13 @@ class Job(db.Model):
             unique=True,
             sqlite_where=text(_ACTIVE_SQL),
             postgresql_where=text(_ACTIVE_SQL),
+        ),
+        # Serves the cap on pending jobs per user: counts one user's queue, never the rest.
+        Index(
+            "ix_job_pending_created_by",
+            "created_by",
+            sqlite_where=text(_PENDING_SQL),
+            postgresql_where=text(_PENDING_SQL),
         ),
     )
 
@@ -120,6 +129,13 @@ _FIND_SITE = (
     .limit(1)
 )
 _FIND_JOB = select(Job).where(Job.job_id == bindparam("job_id"))
+# The condition is written as the partial index's, so that both databases use the index.
+_COUNT_PENDING = select(func.count()).select_from(
+    select(_JOBS.c.id)
+    .where(_JOBS.c.created_by == bindparam("created_by"), text(_PENDING_SQL))
+    .limit(bindparam("up_to"))
+    .subquery()
+)
 # No RETURNING: SQLite keeps a statement's transaction, and with it the write lock, until
 # its rows are fetched; a plain INSERT commits inside SQLite and the id comes from lastrowid.
 _INSERT_DOMAIN = insert(_DOMAINS)
@@ -161,6 +177,16 @@ def _submit_statement() -> Select[tuple[int | None, int | None, int | None]]:
 
 
 _SUBMIT_IN_ONE = _submit_statement()
+
+
+def count_pending_jobs(session: Session, created_by: str, up_to: int) -> int:
+    """Return how many PENDING jobs `created_by` has, counting no further than `up_to`.
+    Outside a transaction it reads in autocommit, as the submit after it writes."""
+    params = {"created_by": created_by, "up_to": up_to}
+    if real_session(session).in_transaction():
+        return session.execute(_COUNT_PENDING, params).scalar_one()
+    connection = session.connection(execution_options=AUTOCOMMIT)
+    return connection.execute(_COUNT_PENDING, params).scalar_one()
 
 
 def submit_scan(session: Session, site_key: str, start_url: str, created_by: str | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from marshmallow import (
     Schema,
     ValidationError,
@@ -15,9 +16,10 @@ from marshmallow import (
 
 from scrapersky.models.clock import as_utc
 from scrapersky.models.task_status import TaskStatus
-from scrapersky.sites import MAX_INPUT_CHARS, InvalidSiteError, parse_site
+from scrapersky.sites import MAX_INPUT_CHARS, InvalidSiteError, allowed_scan_ports, parse_site
 
 MAX_BULK_SITES = 500
+MAX_PAGE = 100_000  # deeper pages of a list are refused (API) or shown empty (dashboard)
 MAX_SEARCH_CHARS = 200
 EMAIL_TYPES = ("corporate", "service", "free", "other")
 BULK_STATUSES = ("queued", "already_active", "invalid")
@@ -45,7 +47,8 @@ class EmailScanRequest(Schema):
         if field == "domain" and "://" in value:
             raise ValidationError("give a bare domain such as example.com, or use url", field)
         try:
-            return {"site": parse_site(value)}
+            return {"site": parse_site(value,
+                                       allowed_ports=allowed_scan_ports(current_app.config))}
         except InvalidSiteError as exc:
             raise ValidationError(str(exc), field) from exc
 
@@ -112,7 +115,7 @@ class ContactSchema(Schema):
 class PageQuery(Schema):
     """Pagination of a list: page number from 1, items per page."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
                           metadata={"description": "page number, from 1"})
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
                               metadata={"description": "items per page (at most 200)"})

@@ -1,5 +1,6 @@
 """Which IP addresses a scan must never connect to: loopback, private, link-local, CGNAT,
-multicast, reserved and cloud-metadata addresses, also when carried inside IPv6 forms."""
+multicast, reserved, deprecated site-local and cloud-metadata addresses, also when carried
+inside IPv6 forms."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
 CGNAT_NETWORK = ipaddress.ip_network("100.64.0.0/10")
 NAT64_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 IPV4_COMPATIBLE_NETWORK = ipaddress.ip_network("::/96")
+# Deprecated, never global, yet Python counts them global: site-local (RFC 3879; routers
+# may still route it inside a site) and the 6bone test network (RFC 3701).
+DEPRECATED_IPV6_NETWORKS = (
+    (ipaddress.ip_network("fec0::/10"), "site-local (deprecated)"),
+    (ipaddress.ip_network("3ffe::/16"), "6bone (deprecated)"),
+)
 
 
 def blocked_address_reason(address: str) -> str | None:
@@ -24,6 +31,7 @@ def blocked_address_reason(address: str) -> str | None:
         (ip.is_unspecified, "unspecified"),
         (ip.is_loopback, "loopback"),
         (ip.is_link_local, "link-local"),
+        *((ip in network, reason) for network, reason in DEPRECATED_IPV6_NETWORKS),
         (ip.is_multicast, "multicast"),
         (ip.version == 4 and ip in CGNAT_NETWORK, "shared address space (CGNAT)"),
         (ip.is_private, "private"),
